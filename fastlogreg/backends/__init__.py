@@ -1,0 +1,42 @@
+"""The backend registry: each backend is a module with the same ``fit`` function, imported on first use.
+
+Every backend's ``fit(X, y, weights, bias, learning_rate, epochs, mean)`` takes a validated problem
+(see ``fastlogreg.validation``): X a finite 2-D float32/float64 array, y a float64 vector of 0/1,
+weights a float64 vector it may overwrite, bias a float, ``mean`` true for the mean reduction.
+It runs ``epochs`` full-batch gradient-descent steps on the binary cross-entropy and returns
+``(weights, bias, loss, loss_history)``: the final parameters, the loss at them, and the loss at the
+start of each epoch. Loss and gradient are computed on the raw score z in stable form.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+# name -> (module, the package it needs beyond numpy)
+_REGISTRY = {
+    "python": ("fastlogreg.backends.pure_python", None),
+    "numpy": ("fastlogreg.backends.numpy_vectorized", None),
+    "numba": ("fastlogreg.backends.numba_fused", "numba"),
+}
+_loaded = {}
+
+
+def available_backends() -> tuple[str, ...]:
+    """The names ``train(backend=...)`` accepts on this machine, reference first."""
+    return tuple(
+        name for name, (_, needs) in _REGISTRY.items() if needs is None or importlib.util.find_spec(needs)
+    )
+
+
+def get_backend(name: str):
+    """The ``fit`` function of backend ``name``, importing its module the first time."""
+    if name not in _loaded:
+        if not isinstance(name, str) or name not in _REGISTRY:
+            known = ", ".join(repr(known) for known in _REGISTRY)
+            raise ValueError(f"unknown backend {name!r}: choose one of {known}")
+        module, needs = _REGISTRY[name]
+        if needs is not None and importlib.util.find_spec(needs) is None:
+            raise ImportError(f"backend {name!r} needs the package {needs!r}: pip install {needs}")
+        _loaded[name] = importlib.import_module(module).fit
+    return _loaded[name]
