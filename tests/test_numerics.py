@@ -1,0 +1,41 @@
+"""Stable numerics: logits far beyond +-700 give finite, exact results and no warning.
+
+pytest is configured with filterwarnings=error, so any overflow RuntimeWarning fails these tests.
+"""
+
+import numpy as np
+import pytest
+
+import fastlogreg
+
+
+@pytest.mark.parametrize("z", [1000.0, -1000.0, 1e5, -1e300])
+@pytest.mark.parametrize("label", [0, 1])
+def test_loss_of_one_extreme_logit(backend, z, label):
+    # one row, x = z, w = 1: the loss is log(1 + e^z) - y z, i.e. |z| when the label is wrong, ~0 when right
+    result = fastlogreg.train([[z]], [label], backend=backend, epochs=0, init=([1.0], 0.0))
+    wrong = (z > 0) != bool(label)
+    assert result.loss == (abs(z) if wrong else 0.0)
+    assert result.predict_proba([[z]])[0] == (1.0 if z > 0 else 0.0)
+
+
+def test_gradient_step_at_extreme_logit(backend):
+    # z = 1000 with label 0: p - y = 1 exactly, so w moves by learning_rate * x
+    result = fastlogreg.train([[1000.0]], [0], backend=backend, learning_rate=1e-3, epochs=1,
+                              reduction="sum", init=([1.0], 0.0))
+    assert result.weights[0] == pytest.approx(0.0, abs=1e-15)
+    assert result.bias == pytest.approx(-1e-3, rel=1e-15)
+    assert result.loss_history[0] == 1000.0
+
+
+def test_training_through_huge_logits_stays_finite_and_agrees(backend):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)) * 1e4
+    y = (rng.random(50) < 0.5).astype(float)
+    settings = dict(learning_rate=1e-6, epochs=40, reduction="mean", init=([1.0, -1.0, 0.5], 3.0))
+    result = fastlogreg.train(X, y, backend=backend, **settings)
+    reference = fastlogreg.train(X, y, backend="python", **settings)
+    assert np.isfinite(result.loss_history).all() and np.isfinite(result.weights).all()
+    assert np.abs(X @ settings["init"][0]).max() > 700  # the start really is in overflow territory
+    np.testing.assert_allclose(result.loss_history, reference.loss_history, rtol=1e-9)
+    np.testing.assert_allclose(result.weights, reference.weights, rtol=1e-9)

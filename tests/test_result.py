@@ -1,0 +1,64 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastlogreg
+
+
+def test_result_shapes_and_settings(nba, backend):
+    result = fastlogreg.train(*nba, backend=backend, learning_rate=0.005, epochs=7)
+    assert result.weights.shape == (3,) and result.weights.dtype == np.float64
+    assert isinstance(result.bias, float) and isinstance(result.loss, float)
+    assert result.loss_history.shape == (7,)
+    assert (result.backend, result.reduction, result.learning_rate, result.epochs) == (backend, "mean", 0.005, 7)
+
+
+def test_loss_history_is_the_loss_before_each_update(nba, backend):
+    X, y = nba
+    full = fastlogreg.train(X, y, backend=backend, epochs=5, init="normal", random_state=1)
+    for k in range(6):
+        partial = fastlogreg.train(X, y, backend=backend, epochs=k, init="normal", random_state=1)
+        np.testing.assert_array_equal(partial.loss_history, full.loss_history[:k])
+        expected_loss = full.loss_history[k] if k < 5 else full.loss
+        assert partial.loss == expected_loss
+
+
+def test_zero_epochs_returns_the_start(nba, backend):
+    result = fastlogreg.train(*nba, backend=backend, epochs=0, init=([1.0, 2.0, 3.0], 4.0))
+    assert result.weights.tolist() == [1.0, 2.0, 3.0] and result.bias == 4.0
+    assert result.loss_history.shape == (0,)
+
+
+def test_zeros_init_starts_at_log_2(nba, backend):
+    result = fastlogreg.train(*nba, backend=backend, epochs=1, reduction="mean")
+    assert result.loss_history[0] == pytest.approx(np.log(2), rel=1e-15)
+
+
+def test_defaults_train_the_tutorial_data_well(nba, backend):
+    X, y = nba
+    result = fastlogreg.train(X, y, backend=backend)
+    assert result.loss < result.loss_history[0] and np.all(np.diff(result.loss_history) <= 0)
+
+
+def test_predict_and_predict_proba(nba):
+    X, y = nba
+    result = fastlogreg.train(X, y, backend="numpy", learning_rate=0.001, epochs=3000, reduction="sum",
+                              init="normal", random_state=220104)
+    proba = result.predict_proba(X)
+    z = X @ result.weights + result.bias
+    np.testing.assert_allclose(proba, 1 / (1 + np.exp(-z)), rtol=1e-15)
+    assert result.predict(X).tolist() == (proba > 0.5).astype(int).tolist()
+    assert result.predict(X, threshold=0.9).tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
+    assert result.predict(X).dtype == np.int64
+
+
+def test_available_backends_lists_all_three():
+    assert fastlogreg.available_backends() == ("python", "numpy", "numba")
+
+
+def test_import_does_not_import_numba():
+    code = "import sys, fastlogreg; fastlogreg.train([[1.0]], [1], backend='numpy', epochs=1); print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

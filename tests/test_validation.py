@@ -1,0 +1,152 @@
+"""Bad input is refused with a message naming the problem; good input of every common form is accepted."""
+
+import numpy as np
+import pytest
+
+import fastlogreg
+from fastlogreg.validation import check_features
+
+X_OK = np.array([[12.0, 3.0], [13.0, 4.0], [17.0, 2.0]])
+Y_OK = np.array([0.0, 1.0, 1.0])
+FAST = dict(learning_rate=0.01, epochs=3, reduction="mean")
+
+REJECTED = [
+    # (what is wrong, keyword overrides, error type, message pattern)
+    ("nan in X", dict(X=[[1.0, np.nan], [2, 3], [4, 5]]), ValueError, "X contains NaN or infinity"),
+    ("inf in X", dict(X=[[1.0, 2], [np.inf, 3], [4, 5]]), ValueError, r"X contains NaN or infinity.*row 1, column 0"),
+    ("-inf in X", dict(X=[[1.0, 2], [3, 3], [4, -np.inf]]), ValueError, "X contains NaN or infinity"),
+    ("X beyond float32", dict(X=[[1e300, 2], [3, 3], [4, 5]], dtype="float32"), ValueError, "beyond the float32 range"),
+    ("label 2", dict(y=[0, 1, 2]), ValueError, "only 0 and 1 labels, found 2"),
+    ("label -1", dict(y=[0, -1, 1]), ValueError, "only 0 and 1 labels, found -1"),
+    ("label 0.5", dict(y=[0, 0.5, 1]), ValueError, "only 0 and 1 labels, found 0.5"),
+    ("nan label", dict(y=[0, np.nan, 1]), ValueError, "y contains NaN"),
+    ("string labels", dict(y=["a", "b", "a"]), TypeError, "y must be real numbers"),
+    ("short y", dict(y=[0, 1]), ValueError, "different lengths: X has 3 rows, y has 2"),
+    ("long y", dict(y=[0, 1, 1, 0]), ValueError, "different lengths"),
+    ("1-D X", dict(X=[1.0, 2.0, 3.0]), ValueError, "X must be 2-D"),
+    ("3-D X", dict(X=np.ones((3, 2, 1))), ValueError, "X must be 2-D"),
+    ("scalar X", dict(X=5.0), ValueError, "X must be 2-D"),
+    ("2-D y", dict(y=np.zeros((3, 2))), ValueError, r"y must have shape \(n,\) or \(n, 1\)"),
+    ("zero rows", dict(X=np.empty((0, 2)), y=[]), ValueError, "X has zero rows"),
+    ("zero features", dict(X=np.empty((3, 0))), ValueError, "X has zero features"),
+    ("string X", dict(X=[["a", "b"], ["c", "d"], ["e", "f"]]), TypeError, "X must be real numbers"),
+    ("object X", dict(X=[[1, None], [2, 3], [4, 5]]), TypeError, "X must be real numbers"),
+    ("complex X", dict(X=np.ones((3, 2)) * 1j), TypeError, "complex"),
+    ("ragged X", dict(X=[[1, 2], [3], [4, 5]]), ValueError, "rectangular"),
+    ("unknown backend", dict(backend="torch"), ValueError, "unknown backend 'torch'.*'python', 'numpy', 'numba'"),
+    ("zero learning rate", dict(learning_rate=0), ValueError, "learning_rate must be finite and > 0"),
+    ("negative learning rate", dict(learning_rate=-0.1), ValueError, "learning_rate must be finite and > 0"),
+    ("nan learning rate", dict(learning_rate=float("nan")), ValueError, "learning_rate must be finite"),
+    ("inf learning rate", dict(learning_rate=float("inf")), ValueError, "learning_rate must be finite"),
+    ("string learning rate", dict(learning_rate="0.1"), TypeError, "learning_rate must be a real number"),
+    ("negative epochs", dict(epochs=-1), ValueError, "epochs must be >= 0"),
+    ("fractional epochs", dict(epochs=2.5), TypeError, "epochs must be an int"),
+    ("float epochs", dict(epochs=3.0), TypeError, "epochs must be an int"),
+    ("string epochs", dict(epochs="3"), TypeError, "epochs must be an int"),
+    ("bool epochs", dict(epochs=True), TypeError, "epochs must be an int"),
+    ("unknown reduction", dict(reduction="max"), ValueError, "unknown reduction 'max'"),
+    ("unknown init", dict(init="ones"), ValueError, "unknown init 'ones'"),
+    ("init not a pair", dict(init=[0.1, 0.2, 0.3]), TypeError, r"init must be .* \(weights, bias\) pair"),
+    ("init weights too short", dict(init=([0.1], 0.0)), ValueError, "init weights must have length 2"),
+    ("init weights too long", dict(init=([0.1, 0.2, 0.3], 0.0)), ValueError, "init weights must have length 2"),
+    ("init bias not scalar", dict(init=([0.1, 0.2], [0.0, 1.0])), ValueError, "init bias must be a single number"),
+    ("init nan", dict(init=([0.1, np.nan], 0.0)), ValueError, "init weights and bias must be finite"),
+    ("dtype float16", dict(dtype="float16"), ValueError, "unsupported dtype 'float16'"),
+    ("dtype int", dict(dtype=int), ValueError, "unsupported dtype"),
+    ("dtype nonsense", dict(dtype="double-ish"), ValueError, "unsupported dtype"),
+]
+
+
+@pytest.mark.parametrize("overrides, error, message", [case[1:] for case in REJECTED], ids=[c[0] for c in REJECTED])
+def test_rejects_bad_input(backend, overrides, error, message):
+    arguments = dict(X=X_OK, y=Y_OK, backend=backend, **FAST)
+    arguments.update(overrides)
+    with pytest.raises(error, match=message):
+        fastlogreg.train(arguments.pop("X"), arguments.pop("y"), **arguments)
+
+
+def test_never_modifies_caller_arrays(backend):
+    X = np.asfortranarray(X_OK)  # any layout: nothing may be written back
+    y = Y_OK.reshape(-1, 1).copy()
+    w0, b0 = np.array([0.5, -0.5]), np.array([0.25])
+    saved = [a.copy() for a in (X, y, w0, b0)]
+    result = fastlogreg.train(X, y, backend=backend, init=(w0, b0), **FAST)
+    for original, now in zip(saved, (X, y, w0, b0)):
+        np.testing.assert_array_equal(original, now)
+    assert not np.shares_memory(result.weights, w0)
+
+
+def test_read_only_inputs_are_accepted(backend):
+    X, y = X_OK.copy(), Y_OK.copy()
+    X.flags.writeable = y.flags.writeable = False
+    result = fastlogreg.train(X, y, backend=backend, **FAST)
+    assert np.isfinite(result.loss)
+
+
+def _equivalent_inputs():
+    X = X_OK
+    padded = np.zeros((6, 4))
+    padded[::2, 1::2] = X_OK
+    return {
+        "lists": (X.tolist(), Y_OK.tolist()),
+        "tuples": (tuple(map(tuple, X.tolist())), tuple(Y_OK.tolist())),
+        "int X and int y": (X.astype(np.int64), Y_OK.astype(np.int32)),
+        "uint8 X": (X.astype(np.uint8), Y_OK),
+        "float32 X": (X.astype(np.float32), Y_OK),
+        "Fortran order": (np.asfortranarray(X), Y_OK),
+        "strided view": (padded[::2, 1::2], Y_OK),
+        "y of shape (n, 1)": (X, Y_OK[:, None]),
+        "bool y": (X, Y_OK.astype(bool)),
+    }
+
+
+EQUIVALENT = _equivalent_inputs()
+
+
+@pytest.mark.parametrize("form", EQUIVALENT, ids=list(EQUIVALENT))
+def test_accepts_common_input_forms(backend, form):
+    X, y = EQUIVALENT[form]
+    expected = fastlogreg.train(X_OK, Y_OK, backend=backend, **FAST)
+    result = fastlogreg.train(X, y, backend=backend, **FAST)
+    np.testing.assert_allclose(result.weights, expected.weights, rtol=1e-12)
+    np.testing.assert_allclose(result.loss_history, expected.loss_history, rtol=1e-12)
+
+
+def test_bool_features_are_accepted(backend):
+    X = np.array([[True, False], [False, True], [True, True]])
+    result = fastlogreg.train(X, Y_OK, backend=backend, **FAST)
+    expected = fastlogreg.train(X.astype(float), Y_OK, backend=backend, **FAST)
+    np.testing.assert_array_equal(result.weights, expected.weights)
+
+
+def test_pandas_inputs(backend):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X_OK, columns=["avg_score", "rebound"])
+    labels = pd.Series(Y_OK.astype(int), name="draft")
+    result = fastlogreg.train(frame, labels, backend=backend, **FAST)
+    expected = fastlogreg.train(X_OK, Y_OK, backend=backend, **FAST)
+    np.testing.assert_allclose(result.weights, expected.weights, rtol=1e-12)
+
+
+def test_mixed_type_dataframe_is_rejected():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"]})
+    with pytest.raises(TypeError, match="X must be real numbers"):
+        fastlogreg.train(frame, Y_OK)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_x_of_the_compute_dtype_is_not_copied(layout):
+    base = np.arange(40.0).reshape(8, 5)
+    X = {"C": base, "F": np.asfortranarray(base), "strided": base[::2, ::2]}[layout]
+    assert np.shares_memory(check_features(X, "float64"), X)
+    X32 = X.astype(np.float32, order="K")
+    assert np.shares_memory(check_features(X32, "float32"), X32)
+
+
+def test_predict_checks_its_input(nba):
+    result = fastlogreg.train(*nba, backend="numpy", epochs=5)
+    with pytest.raises(ValueError, match="X has 2 features, but the model was trained on 3"):
+        result.predict_proba([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        result.predict([[1.0, 2.0, np.nan]])
