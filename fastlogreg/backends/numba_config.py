@@ -1,0 +1,36 @@
+"""Every numba setting of the package, in one place.
+
+fastmath is never switched on wholesale: "reassoc" would let LLVM rewrite (x + C) - C to x and break
+the range reduction in numba_math.exp_nonpositive. Only two narrow licences are given:
+- "contract" everywhere: multiply-adds may fuse into FMAs (one rounding instead of two);
+- "reassoc" in the reduction helpers alone, so their sums vectorize. The order LLVM picks is fixed
+  in the compiled code, so results stay bitwise repeatable from call to call.
+"""
+
+import warnings
+
+import numba
+
+FASTMATH = {"contract"}
+REDUCTION_FASTMATH = {"contract", "reassoc"}
+JIT_OPTIONS = dict(
+    nogil=True,  # callers' threads run concurrently
+    error_model="numpy",  # no ZeroDivisionError checks inside vectorized loops
+    fastmath=FASTMATH,
+)
+
+
+def jit(*, parallel=False, reduction=False, inline="never"):
+    """``numba.njit`` with the package's options; caching falls back to off when no directory is writable."""
+    options = dict(JIT_OPTIONS, parallel=parallel, inline=inline)
+    if reduction:
+        options["fastmath"] = REDUCTION_FASTMATH
+
+    def decorate(function):
+        try:
+            return numba.njit(cache=True, **options)(function)
+        except RuntimeError as error:  # "cannot cache function ...: no locator available"
+            warnings.warn(f"fastlogreg: numba cache unavailable, compiling without it ({error})", stacklevel=2)
+            return numba.njit(cache=False, **options)(function)
+
+    return decorate
