@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 NBA_ROOKIE_DRAFT = "nba_rookie_draft.csv"
+# The labelling model of make_nba_like: about what gradient descent finds on the 12 rows.
+NBA_LIKE_WEIGHTS = (-0.2, 0.34, 0.42)
+NBA_LIKE_BIAS = -0.64
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,36 @@ def load_nba_rookie_draft() -> tuple[np.ndarray, np.ndarray]:
     """The tutorial's 12 rookies: X = (avg_score, rebound, asist), y = drafted (1) or not (0)."""
     table = read_csv(bundled_path(NBA_ROOKIE_DRAFT))
     return table.X, table.y
+
+
+def make_nba_like(n_rows: int, *, n_features: int = 3, random_state=0, dtype="float64"):
+    """Synthetic rows that look like the tutorial's, any number of them: ``(X, y)``.
+
+    Each row is one of the 12 rookies, drawn at random, with Gaussian noise (standard deviation 1)
+    added to every feature. Column j repeats the tutorial's column j % 3, so ``n_features`` may be
+    anything from 1 up. Labels are drawn from a fixed logistic model, P(y = 1) = sigmoid(z) with
+    z = -0.2 avg_score + 0.34 rebound + 0.42 asist - 0.64 on the first three columns (only the
+    columns that exist count), so the problem is learnable but not separable.
+
+    Deterministic for a given ``random_state`` (an int seed or a ``numpy.random.Generator``).
+    X is C-ordered of the given dtype ("float64" or "float32"); y is float64 0/1.
+    """
+    from .validation import check_dtype  # local: validation imports this package's backends
+
+    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < 1:
+        raise ValueError(f"n_rows must be a positive int, got {n_rows!r}")
+    if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
+        raise ValueError(f"n_features must be a positive int, got {n_features!r}")
+    dtype = check_dtype(dtype)
+    rng = np.random.default_rng(random_state)
+    rookies, _ = load_nba_rookie_draft()
+    base = rookies[:, np.arange(n_features) % rookies.shape[1]]
+    X = base[rng.integers(0, len(base), size=n_rows)]
+    X += rng.standard_normal(X.shape)
+    k = min(n_features, len(NBA_LIKE_WEIGHTS))
+    z = X[:, :k] @ np.array(NBA_LIKE_WEIGHTS[:k]) + NBA_LIKE_BIAS
+    y = (rng.random(n_rows) * (1.0 + np.exp(-z)) < 1.0).astype(np.float64)  # u < sigmoid(z), no division
+    return X.astype(dtype, copy=False), y
 
 
 def bundled_path(name: str) -> Path:

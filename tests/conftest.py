@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 import fastlogreg
@@ -14,22 +13,3 @@ def backend(request):
 @pytest.fixture
 def nba():
     return fastlogreg.load_nba_rookie_draft()
-
-
-def random_problem(n, d, seed, *, scale=1.0, one_class=None):
-    """Features of magnitude ``scale``, labels from a noisy logistic model (or all one class)."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d)) * scale
-    if one_class is None:
-        y = (rng.random(n) < 1 / (1 + np.exp(-(X / scale) @ rng.normal(size=d)))).astype(float)
-    else:
-        y = np.full(n, float(one_class))
-    return X, y
-
-
-def stable_learning_rate(X, reduction):
-    """A step below 2/L for the BCE's gradient Lipschitz bound L = ||X_aug||_F^2 / 4 (per row if mean)."""
-    lipschitz = (np.sum(X.astype(float) ** 2) + X.shape[0]) / 4
-    if reduction == "mean":
-        lipschitz /= X.shape[0]
-    return 1.0 / lipschitz

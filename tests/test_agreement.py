@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fastlogreg
-from conftest import random_problem, stable_learning_rate
+from problems import random_problem, stable_learning_rate
 
 RTOL = 1e-9
 

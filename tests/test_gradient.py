@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fastlogreg
-from conftest import random_problem
+from problems import random_problem
 
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])

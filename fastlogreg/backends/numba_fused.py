@@ -30,7 +30,7 @@ _PARALLEL_LOCK = threading.Lock()
 
 
 def chunk_rows(n_features: int) -> int:
-    """Rows per chunk: the chunk's column buffer stays near 64 KiB, in L2, for any width."""
+    """Rows per chunk: a chunk's working copy stays near 64 KiB, in L2, for any width."""
     return int(np.clip(8192 // n_features, 64, 2048))
 
 
@@ -55,11 +55,12 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, rows_per_chunk, parall
     n, d = X.shape
     partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
     totals = np.empty(d + 2)
+    scratch = np.empty((d + 2) * rows_per_chunk)  # the serial path's working memory, reused every epoch
     for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
         if parallel:
             _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials)
         else:
-            _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials)
+            _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, scratch)
         totals[:] = 0.0
         for c in range(partials.shape[0]):  # fixed order: repeatable to the bit
             totals += partials[c]
@@ -75,32 +76,39 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, rows_per_chunk, parall
 
 @jit(parallel=True)
 def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials):
-    n = X.shape[0]
+    n, d = X.shape
     for c in numba.prange(partials.shape[0]):
         start = c * rows_per_chunk
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), partials[c])
+        scratch = np.empty((d + 2) * rows_per_chunk)  # per chunk: threads never share one
+        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), scratch, partials[c])
 
 
 @jit()
-def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials):
+def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, scratch):
     n = X.shape[0]
     for c in range(partials.shape[0]):
         start = c * rows_per_chunk
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), partials[c])
+        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), scratch, partials[c])
 
 
 @jit()
-def _chunk_sums(X, labels, w, b, start, stop, out):
+def _chunk_sums(X, labels, w, b, start, stop, scratch, out):
     """out = [summed loss, gradient of b, gradient of w...] over rows start:stop."""
     m, d = stop - start, X.shape[1]
-    columns = np.empty((d, m))  # this chunk of X, column-major, float64
-    _load_columns(X, start, columns)
-    z = np.full(m, b)
-    for j in range(d):
-        w_j = w[j]
+    # contiguous pieces of one buffer, so that every loop below sees unit strides
+    z, loss_terms = scratch[d * m : (d + 1) * m], scratch[(d + 1) * m : (d + 2) * m]
+    by_rows = X.flags.c_contiguous and d > 4
+    if by_rows:  # wide rows: each score is a dot product along one contiguous row
         for i in range(m):
-            z[i] += columns[j, i] * w_j
-    loss_terms = np.empty(m)
+            z[i] = b + _dot(X[start + i], w)
+    else:  # a few features, or columns already contiguous: work column by column from a cached copy
+        columns = scratch[: d * m].reshape((d, m))  # this chunk of X, column-major, float64
+        _load_columns(X, start, columns)
+        z[:] = b
+        for j in range(d):
+            w_j = w[j]
+            for i in range(m):
+                z[i] += columns[j, i] * w_j
     for i in range(m):
         z_i, y_i = z[i], float(labels[start + i])
         e = exp_nonpositive(-abs(z_i))  # e^-|z| in (0, 1]: never overflows
@@ -109,8 +117,15 @@ def _chunk_sums(X, labels, w, b, start, stop, out):
         z[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # residual p - y, reusing z's buffer
     out[0] = _sum(loss_terms)
     out[1] = _sum(z)
-    for j in range(d):
-        out[2 + j] = _dot(z, columns[j])
+    if by_rows:
+        out[2:] = 0.0
+        for i in range(m):
+            residual, row = z[i], X[start + i]
+            for j in range(d):
+                out[2 + j] += residual * row[j]
+    else:
+        for j in range(d):
+            out[2 + j] = _dot(z, columns[j])
 
 
 def _load_columns(X, start, columns):

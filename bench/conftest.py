@@ -1,0 +1,25 @@
+"""Benchmark plumbing. Under ``pytest --benchmark-only`` each case is timed by pytest-benchmark; under a
+plain ``pytest`` run each case runs once, untimed, as a smoke test of the code being benchmarked."""
+
+import pytest
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "peers: the same training in JAX or PyTorch, for comparison")
+
+
+@pytest.fixture
+def measure(request, benchmark):
+    """measure(group, run, epochs): time ``run`` (warm-up round first, so no compilation is timed)."""
+    timing = request.config.getoption("benchmark_only")
+    benchmark.disabled = not timing  # disabled, pytest-benchmark calls the function once, untimed
+
+    def measure(group, run, epochs, rounds=7):
+        benchmark.group = group
+        result = benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=1)
+        if timing:
+            benchmark.extra_info["epochs"] = epochs
+            benchmark.extra_info["epochs_per_s"] = epochs / benchmark.stats.stats.median
+        return result
+
+    return measure

@@ -1,0 +1,82 @@
+"""Epochs per second of every backend (and of JAX, PyTorch and the memory floor) at each size.
+
+    pytest --benchmark-only                         time everything, one table per size
+    pytest --benchmark-only --benchmark-json=b.json && python bench/report.py b.json
+"""
+
+import functools
+
+import numpy as np
+import pytest
+
+import fastlogreg
+from cases import SIZES, backends_for, dataset
+
+LEARNING_RATE = 0.01
+
+
+@functools.cache
+def reference_weights(size):
+    X, y = dataset(size)
+    return fastlogreg.train(X, y, backend="numpy", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+
+
+CASES = [(size, backend) for size in SIZES for backend in backends_for(size)]
+
+
+@pytest.mark.parametrize("size, backend", CASES, ids=[f"{s.name}-{b}" for s, b in CASES])
+def test_backend(measure, size, backend):
+    X, y = dataset(size)
+
+    def run():
+        return fastlogreg.train(X, y, backend=backend, learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+
+    weights = measure(size.label, run, size.epochs)
+    np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
+
+
+FLOAT32_SIZES = [size for size in SIZES if size.rows >= 100_000]
+
+
+@pytest.mark.parametrize("size", FLOAT32_SIZES, ids=[s.name for s in FLOAT32_SIZES])
+def test_numba_float32(measure, size):
+    X, y = dataset(size)
+    X32 = X.astype(np.float32)
+
+    def run():
+        return fastlogreg.train(X32, y, backend="numba", learning_rate=LEARNING_RATE, epochs=size.epochs,
+                                dtype="float32").weights
+
+    weights = measure(size.label, run, size.epochs)
+    np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-4)
+
+
+@pytest.mark.parametrize("size", FLOAT32_SIZES, ids=[s.name for s in FLOAT32_SIZES])
+def test_memory_floor(measure, size):
+    from floor import read_once
+
+    X, _ = dataset(size)
+
+    def run():
+        for _ in range(size.epochs):
+            total = read_once(X)
+        return total
+
+    total = measure(size.label, run, size.epochs)
+    assert total == pytest.approx(X.sum(), rel=1e-9)
+
+
+PEER_SIZES = [size for size in SIZES if size.features == 3]
+PEER_CASES = [(size, peer) for size in PEER_SIZES for peer in ("jax", "torch")]
+
+
+@pytest.mark.peers
+@pytest.mark.parametrize("size, peer", PEER_CASES, ids=[f"{s.name}-{p}" for s, p in PEER_CASES])
+def test_peer(measure, size, peer):
+    pytest.importorskip(peer, reason=f"{peer} not installed: pip install '.[bench]' to compare against it")
+    from peers import PEERS
+
+    X, y = dataset(size)
+    run = PEERS[peer](X, y, LEARNING_RATE, size.epochs)
+    weights, _, history = measure(size.label, run, size.epochs)
+    np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
