@@ -18,6 +18,13 @@ class _OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def count(text):
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrorParser(prog="fastlogreg", description="Binary logistic regression by full-batch gradient descent.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrorParser)
@@ -41,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--init", default="zeros", choices=INITS, help="starting weights (default: zeros)")
     train.add_argument("--random-state", type=int, default=None, help="seed for --init normal")
     train.add_argument("--dtype", default="float64", choices=list(DTYPES), help="dtype X is trained in")
-    train.add_argument("--max-rows", type=int, default=50, help="rows shown in the prediction table (default: 50)")
+    train.add_argument("--max-rows", type=count, default=50,
+                       help="rows shown in the prediction table (default: 50)")
     return parser
 
 
@@ -60,7 +68,7 @@ def main(argv=None) -> int:
             random_state=args.random_state,
             dtype=args.dtype,
         )
-    except (OSError, ValueError, TypeError, ImportError) as error:
+    except (OSError, ValueError, TypeError, ImportError, ArithmeticError, MemoryError) as error:
         print(f"fastlogreg: error: {error}", file=sys.stderr)
         return 2
     print(report(table, result, max_rows=args.max_rows))
@@ -80,7 +88,7 @@ def report(table, result, *, max_rows: int) -> str:
     ]
     headers = ["No.", *table.feature_names, table.label_name, "pred"]
     shown = min(table.X.shape[0], max(max_rows, 0))
-    probabilities = result.predict_proba(table.X[:shown])
+    probabilities = result.predict_proba(table.X[:shown]) if shown else []
     cells = [
         [str(i + 1), *(f"{x:g}" for x in table.X[i]), f"{table.y[i]:g}", f"{probabilities[i]:.8f}"]
         for i in range(shown)

@@ -73,22 +73,22 @@ def bundled_path(name: str) -> Path:
 def read_csv(path) -> Table:
     """A CSV with a header row, numeric feature columns first and the 0/1 label column last."""
     path = Path(path)
-    with path.open(newline="") as file:
-        rows = [row for row in csv.reader(file) if row]
+    with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's BOM is not a name
+        rows = [(line, row) for line, row in enumerate(csv.reader(file), start=1) if row]
     if not rows:
         raise ValueError(f"{path}: the file is empty; expected a header row and data rows")
-    header, body = [name.strip() for name in rows[0]], rows[1:]
+    header, body = [name.strip() for name in rows[0][1]], rows[1:]
     if len(header) < 2:
         raise ValueError(f"{path}: need at least one feature column and a label column, found {len(header)} column")
     if not body:
         raise ValueError(f"{path}: the header has no data rows under it")
     values = np.empty((len(body), len(header)))
-    for line, row in enumerate(body, start=2):
+    for k, (line, row) in enumerate(body):
         if len(row) != len(header):
             raise ValueError(f"{path}, line {line}: {len(row)} fields, but the header has {len(header)}")
         for column, cell in enumerate(row):
             try:
-                values[line - 2, column] = float(cell)
+                values[k, column] = float(cell)
             except ValueError:
                 raise ValueError(f"{path}, line {line}: {header[column]}={cell!r} is not a number") from None
     return Table(X=values[:, :-1], y=values[:, -1], feature_names=header[:-1], label_name=header[-1])

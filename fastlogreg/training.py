@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .backends import get_backend
 from .result import TrainResult
 from .validation import validate
@@ -77,6 +79,11 @@ def train(
         problem.epochs,
         problem.reduction == "mean",
     )
+    if not (np.isfinite(loss) and np.isfinite(bias) and np.isfinite(weights).all()):
+        raise FloatingPointError(
+            f"training diverged: the {problem.backend} backend reached non-finite weights or loss; "
+            "lower learning_rate or scale X's features"
+        )
     return TrainResult(
         weights=weights,
         bias=float(bias),

@@ -56,7 +56,7 @@ def validate(X, y, *, backend, learning_rate, epochs, reduction, init, random_st
 
 def check_dtype(dtype) -> str:
     try:
-        name = np.dtype(dtype).name
+        name = None if dtype is None else np.dtype(dtype).name  # np.dtype(None) would be float64
     except TypeError:
         name = None
     if name not in DTYPES:
@@ -141,7 +141,7 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
         if init == "zeros":
             return np.zeros(n_features), 0.0
         if init == "normal":
-            rng = random_state if isinstance(random_state, np.random.RandomState) else np.random.RandomState(random_state)
+            rng = _legacy_random_state(random_state)
             weights = rng.randn(n_features, 1)[:, 0]  # the tutorial's draw order: W, then B
             return weights, float(rng.randn(1, 1)[0, 0])
         raise ValueError(f"unknown init {init!r}: use 'zeros', 'normal' or a (weights, bias) pair")
@@ -160,12 +160,24 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
     return weights, float(bias.reshape(()))
 
 
+def _legacy_random_state(random_state) -> np.random.RandomState:
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
+        return np.random.RandomState(random_state)
+    raise TypeError(f"random_state must be None, an int or a numpy.random.RandomState, got {random_state!r}")
+
+
 def _as_numeric_array(values, name: str) -> np.ndarray:
     """An ndarray of bool, integer or real floating dtype; a clear error for anything else."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array: fill or drop the masked entries first")
     try:
         array = np.asarray(values)
     except (ValueError, TypeError) as error:  # e.g. ragged nested lists
         raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
+    if array.dtype == object and array.size and all(isinstance(v, (numbers.Real, np.bool_)) for v in array.flat):
+        array = array.astype(np.float64)  # e.g. a pandas frame mixing bool, int and float columns
     if array.dtype.kind not in "biuf":
         kind = "complex" if array.dtype.kind == "c" else f"non-numeric ({array.dtype})"
         raise TypeError(f"{name} must be real numbers (bool, int or float), got {kind} values")

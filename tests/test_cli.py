@@ -15,7 +15,6 @@ def run(args, cwd):
     return subprocess.run([sys.executable, "-m", "fastlogreg", *args], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("backend", ["python", "numpy", "numba"])
 def test_train_reproduces_the_tutorial(tmp_path, backend):
     done = run(["train", "--backend", backend, *TUTORIAL_FLAGS], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -46,6 +45,16 @@ def test_train_on_a_users_csv(tmp_path):
     assert "... 1 more rows" in done.stdout
 
 
+def test_csv_with_bom_blank_lines_and_no_table(tmp_path):
+    (tmp_path / "bom.csv").write_text("\ufeffheight,won\n1.0,1\n\n2.0,0\n", encoding="utf-8")
+    done = run(["train", "bom.csv", "--backend", "numpy", "--epochs", "3", "--max-rows", "0"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "weights: height=" in done.stdout and "... 2 more rows" in done.stdout
+    (tmp_path / "bad.csv").write_text("a,b\n1,0\n\n2,x\n")
+    done = run(["train", "bad.csv"], cwd=tmp_path)
+    assert done.returncode == 2 and "line 4: b='x' is not a number" in done.stderr
+
+
 @pytest.mark.parametrize(
     "content, args, message",
     [
@@ -60,6 +69,9 @@ def test_train_on_a_users_csv(tmp_path):
         (None, ["train", "--learning-rate", "0"], "learning_rate must be finite and > 0"),
         (None, ["train", "--backend", "gpu"], "invalid choice"),
         (None, ["fly"], "invalid choice"),
+        (None, ["train", "--max-rows", "-1"], "invalid count value"),
+        (None, ["train", "--epochs", "10000000000000"], "fastlogreg: error:"),
+        ("a,b\n1e200,1\n1,0\n", ["train", "bad.csv", "--learning-rate", "1"], "training diverged"),
     ],
 )
 def test_errors_are_one_line_with_status_2(tmp_path, content, args, message):

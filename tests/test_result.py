@@ -55,7 +55,14 @@ def test_predict_and_predict_proba(nba):
 
 
 def test_available_backends_lists_all_three():
+    # numba is a hard dependency, so every registered backend is available
     assert fastlogreg.available_backends() == ("python", "numpy", "numba")
+
+
+def test_random_state_object_is_used(nba):
+    a = fastlogreg.train(*nba, epochs=0, init="normal", random_state=np.random.RandomState(7))
+    b = fastlogreg.train(*nba, epochs=0, init="normal", random_state=7)
+    np.testing.assert_array_equal(a.weights, b.weights)
 
 
 def test_import_does_not_import_numba():

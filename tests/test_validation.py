@@ -54,6 +54,15 @@ REJECTED = [
     ("dtype float16", dict(dtype="float16"), ValueError, "unsupported dtype 'float16'"),
     ("dtype int", dict(dtype=int), ValueError, "unsupported dtype"),
     ("dtype nonsense", dict(dtype="double-ish"), ValueError, "unsupported dtype"),
+    ("dtype None", dict(dtype=None), ValueError, "unsupported dtype None"),
+    ("masked X", dict(X=np.ma.array(X_OK, mask=X_OK > 15)), TypeError, "X is a masked array"),
+    ("masked y", dict(y=np.ma.array(Y_OK, mask=[0, 0, 1])), TypeError, "y is a masked array"),
+    ("backend not a string", dict(backend=["numpy"]), ValueError, r"unknown backend \['numpy'\]"),
+    ("random_state a float", dict(init="normal", random_state=1.5), TypeError, "random_state must be None, an int"),
+    ("random_state a Generator", dict(init="normal", random_state=np.random.default_rng(0)), TypeError,
+     "random_state must be"),
+    ("diverging learning rate", dict(X=[[1e200], [1.0], [3.0]], learning_rate=1.0), FloatingPointError,
+     "training diverged"),
 ]
 
 
@@ -61,8 +70,12 @@ REJECTED = [
 def test_rejects_bad_input(backend, overrides, error, message):
     arguments = dict(X=X_OK, y=Y_OK, backend=backend, **FAST)
     arguments.update(overrides)
+    arrays = [value for value in arguments.values() if isinstance(value, np.ndarray)]
+    snapshots = [array.copy() for array in arrays]
     with pytest.raises(error, match=message):
         fastlogreg.train(arguments.pop("X"), arguments.pop("y"), **arguments)
+    for array, snapshot in zip(arrays, snapshots):  # refused, and still untouched
+        np.testing.assert_array_equal(array, snapshot)
 
 
 def test_never_modifies_caller_arrays(backend):
@@ -126,6 +139,24 @@ def test_pandas_inputs(backend):
     result = fastlogreg.train(frame, labels, backend=backend, **FAST)
     expected = fastlogreg.train(X_OK, Y_OK, backend=backend, **FAST)
     np.testing.assert_allclose(result.weights, expected.weights, rtol=1e-12)
+
+
+@pytest.mark.parametrize("nullable", ["Int64", "Float64", "mixed bool and float"])
+def test_pandas_nullable_and_mixed_numeric_frames(backend, nullable):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X_OK, columns=["a", "b"])
+    frame = frame.assign(a=frame.a > 12.5) if nullable.startswith("mixed") else frame.astype(nullable)
+    expected = fastlogreg.train(np.asarray(frame, dtype=float), Y_OK, backend=backend, **FAST)
+    result = fastlogreg.train(frame, Y_OK, backend=backend, **FAST)
+    np.testing.assert_array_equal(result.weights, expected.weights)
+
+
+def test_pandas_missing_value_is_reported_as_nan():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X_OK, columns=["a", "b"]).astype("Float64")
+    frame.iloc[1, 0] = pd.NA
+    with pytest.raises((ValueError, TypeError), match="NaN|non-numeric"):
+        fastlogreg.train(frame, Y_OK)
 
 
 def test_mixed_type_dataframe_is_rejected():

@@ -31,7 +31,7 @@ def available_backends() -> tuple[str, ...]:
 
 def get_backend(name: str):
     """The ``fit`` function of backend ``name``, importing its module the first time."""
-    if name not in _loaded:
+    if not isinstance(name, str) or name not in _loaded:
         if not isinstance(name, str) or name not in _REGISTRY:
             known = ", ".join(repr(known) for known in _REGISTRY)
             raise ValueError(f"unknown backend {name!r}: choose one of {known}")

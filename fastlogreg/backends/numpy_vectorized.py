@@ -9,6 +9,11 @@ def fit(X, y, weights, bias, learning_rate, epochs, mean):
     scale = 1.0 / X.shape[0] if mean else 1.0
 
     loss_history = np.empty(epochs)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by train(), once, for all backends
+        return _descend(X, y, w, b, learning_rate, epochs, scale, loss_history)
+
+
+def _descend(X, y, w, b, learning_rate, epochs, scale, loss_history):
     for epoch in range(epochs):
         loss, grad_w, grad_b = loss_and_gradient(X, y, w, b)
         loss_history[epoch] = loss * scale

@@ -1,0 +1,149 @@
+"""Properties of the numba backend beyond agreement: its math, determinism, threads, memory, start-up."""
+
+import math
+import os
+import subprocess
+import sys
+import threading
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import fastlogreg
+from fastlogreg.backends import numba_fused
+from fastlogreg.data import make_nba_like
+
+
+@pytest.fixture(scope="module")
+def math_kernels():
+    import numba
+
+    from fastlogreg.backends.numba_math import exp_nonpositive, log1p_unit
+
+    @numba.njit
+    def apply(f_index, values):
+        out = np.empty_like(values)
+        for i in range(values.shape[0]):
+            out[i] = exp_nonpositive(values[i]) if f_index == 0 else log1p_unit(values[i])
+        return out
+
+    return lambda f, values: apply(0 if f == "exp" else 1, values)
+
+
+def test_exp_matches_libm_over_its_domain(math_kernels):
+    rng = np.random.default_rng(0)
+    t = np.concatenate([-rng.random(20000) * 750, -rng.random(2000), [0.0, -0.5 * math.log(2), -700, -708.4,
+                        -709, -720.5, -745.1, -745.2, -746, -800, -1e300, -np.inf]])
+    ours, libm = math_kernels("exp", t), np.array([math.exp(v) for v in t])
+    normal = libm > 2.2250738585072014e-308
+    assert np.max(np.abs(ours[normal] - libm[normal]) / libm[normal]) < 4e-16
+    # subnormal results: right to within one unit in the last place of the subnormal grid
+    assert np.max(np.abs(ours[~normal] - libm[~normal])) <= 5e-324
+    assert ours[-1] == 0.0 and ours[-3] == 0.0
+
+
+def test_log1p_matches_libm_on_the_unit_interval(math_kernels):
+    e = np.concatenate([np.random.default_rng(1).random(20000), [0.0, 1.0, 0.41421356237309503, 1e-300, 1e-17]])
+    ours, libm = math_kernels("log1p", e), np.log1p(e)
+    positive = libm > 0
+    assert np.max(np.abs(ours[positive] - libm[positive]) / libm[positive]) < 4e-16
+    assert ours[~positive].tolist() == [0.0]
+
+
+@pytest.mark.parametrize("rows, features", [(200_000, 3), (30_000, 5)])
+def test_parallel_and_serial_paths_give_the_same_bits(monkeypatch, rows, features):
+    X, y = make_nba_like(rows, n_features=features)
+    settings = dict(backend="numba", learning_rate=0.01, epochs=5)
+    assert X.size >= numba_fused.PARALLEL_MIN_ENTRIES
+    parallel = fastlogreg.train(X, y, **settings)
+    again = fastlogreg.train(X, y, **settings)
+    monkeypatch.setattr(numba_fused, "PARALLEL_MIN_ENTRIES", X.size + 1)
+    serial = fastlogreg.train(X, y, **settings)
+    for other in (again, serial):
+        np.testing.assert_array_equal(other.weights, parallel.weights)
+        np.testing.assert_array_equal(other.loss_history, parallel.loss_history)
+        assert other.bias == parallel.bias and other.loss == parallel.loss
+
+
+def test_concurrent_calls_from_threads_give_the_serial_answer():
+    problems = [make_nba_like(n, random_state=n) for n in (100_000, 50_000, 120, 30_000)]
+    settings = dict(backend="numba", learning_rate=0.01, epochs=8)
+    expected = [fastlogreg.train(X, y, **settings) for X, y in problems]
+    results = {}
+
+    def work(k):
+        for _ in range(3):
+            results.setdefault(k, []).append(fastlogreg.train(*problems[k % len(problems)], **settings))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for k, runs in results.items():
+        for result in runs:
+            np.testing.assert_array_equal(result.weights, expected[k % len(problems)].weights)
+            np.testing.assert_array_equal(result.loss_history, expected[k % len(problems)].loss_history)
+    assert sum(map(len, results.values())) == 24
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_no_copy_of_x(layout, dtype):
+    X, y = make_nba_like(400_000, dtype=dtype)
+    X = np.asfortranarray(X) if layout == "F" else X
+    warm_up = np.asfortranarray(X[:1000]) if layout == "F" else X[:1000]
+    fastlogreg.train(warm_up, y[:1000], backend="numba", epochs=1, dtype=dtype)  # compile outside the trace
+    tracemalloc.start()
+    fastlogreg.train(X, y, backend="numba", epochs=3, dtype=dtype)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # y's float64 copy (validation) and its uint8 labels are n-sized; X itself is never copied
+    assert peak < 0.5 * X.nbytes + y.nbytes * 1.2, (peak, X.nbytes)
+
+
+def test_memmap_trains_without_copying(tmp_path):
+    X, y = make_nba_like(300_000)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    expected = fastlogreg.train(X, y, backend="numba", epochs=3)
+    tracemalloc.start()
+    result = fastlogreg.train(mapped, y, backend="numba", epochs=3)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.5 * X.nbytes
+    np.testing.assert_array_equal(result.weights, expected.weights)
+
+
+def _run_python(code, env=None):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_fresh_process_trains_the_tutorial_quickly_from_the_cache():
+    code = (
+        "import time; t0 = time.perf_counter(); import fastlogreg;"
+        "X, y = fastlogreg.load_nba_rookie_draft(); fastlogreg.train(X, y, backend='numba');"
+        "print(time.perf_counter() - t0)"
+    )
+    _run_python(code)  # fills numba's cache if this machine has not compiled yet
+    seconds = min(float(_run_python(code).stdout) for _ in range(3))
+    assert seconds < 1.5
+
+
+def test_unwritable_cache_still_trains():
+    # Make every cache directory numba could choose fail, as on a read-only install with no home.
+    code = (
+        "import numba.core.caching as caching\n"
+        "def refuse(self): raise OSError('read-only')\n"
+        "caching._CacheLocator.ensure_cache_path = refuse\n"
+        "import warnings, fastlogreg\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    r = fastlogreg.train([[1.0], [2.0], [3.0]], [0, 1, 1], backend='numba', epochs=5)\n"
+        "print(r.loss, any('cache unavailable' in str(w.message) for w in caught))\n"
+    )
+    done = _run_python(code)
+    assert done.returncode == 0, done.stderr
+    loss, warned = done.stdout.split()
+    assert math.isfinite(float(loss)) and warned == "True"
