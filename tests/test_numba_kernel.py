@@ -108,6 +108,7 @@ def test_memmap_trains_without_copying(tmp_path):
     np.save(tmp_path / "X.npy", X)
     mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
     expected = fastlogreg.train(X, y, backend="numba", epochs=3)
+    fastlogreg.train(mapped[:1000], y[:1000], backend="numba", epochs=1)  # compile for read-only X first
     tracemalloc.start()
     result = fastlogreg.train(mapped, y, backend="numba", epochs=3)
     _, peak = tracemalloc.get_traced_memory()

@@ -55,12 +55,12 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, rows_per_chunk, parall
     n, d = X.shape
     partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
     totals = np.empty(d + 2)
-    scratch = np.empty((d + 2) * rows_per_chunk)  # the serial path's working memory, reused every epoch
+    columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # the serial path's, reused every epoch
     for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
         if parallel:
             _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials)
         else:
-            _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, scratch)
+            _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms)
         totals[:] = 0.0
         for c in range(partials.shape[0]):  # fixed order: repeatable to the bit
             totals += partials[c]
@@ -79,32 +79,40 @@ def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials):
     n, d = X.shape
     for c in numba.prange(partials.shape[0]):
         start = c * rows_per_chunk
-        scratch = np.empty((d + 2) * rows_per_chunk)  # per chunk: threads never share one
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), scratch, partials[c])
+        columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # per chunk: threads never share
+        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), columns, z, loss_terms, partials, c)
 
 
 @jit()
-def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, scratch):
+def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms):
     n = X.shape[0]
     for c in range(partials.shape[0]):
         start = c * rows_per_chunk
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), scratch, partials[c])
+        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), columns, z, loss_terms, partials, c)
+
+
+@jit(inline="always")
+def _working_arrays(d, rows):
+    """A chunk's column-major copy of X, its scores (later its residuals) and its loss terms."""
+    return np.empty((d, rows)), np.empty(rows), np.empty(rows)
 
 
 @jit()
-def _chunk_sums(X, labels, w, b, start, stop, scratch, out):
-    """out = [summed loss, gradient of b, gradient of w...] over rows start:stop."""
+def _chunk_sums(X, labels, w, b, start, stop, columns, z, loss_terms, partials, c):
+    """partials[c] = [summed loss, gradient of b, gradient of w...] over rows start:stop.
+
+    No array views are made here: each costs reference counting, which shows when the whole
+    problem is one small chunk (the tutorial's 12 rows).
+    """
     m, d = stop - start, X.shape[1]
-    # contiguous pieces of one buffer, so that every loop below sees unit strides
-    z, loss_terms = scratch[d * m : (d + 1) * m], scratch[(d + 1) * m : (d + 2) * m]
     by_rows = X.flags.c_contiguous and d > 4
     if by_rows:  # wide rows: each score is a dot product along one contiguous row
         for i in range(m):
-            z[i] = b + _dot(X[start + i], w)
+            z[i] = b + _dot_row(X, start + i, w)
     else:  # a few features, or columns already contiguous: work column by column from a cached copy
-        columns = scratch[: d * m].reshape((d, m))  # this chunk of X, column-major, float64
-        _load_columns(X, start, columns)
-        z[:] = b
+        _load_columns(X, start, m, columns)  # this chunk of X, column-major, float64
+        for i in range(m):
+            z[i] = b
         for j in range(d):
             w_j = w[j]
             for i in range(m):
@@ -115,68 +123,74 @@ def _chunk_sums(X, labels, w, b, start, stop, scratch, out):
         loss_terms[i] = max(z_i, 0.0) + log1p_unit(e) - y_i * z_i  # log(1 + e^z) - y z
         inverse = 1.0 / (1.0 + e)
         z[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # residual p - y, reusing z's buffer
-    out[0] = _sum(loss_terms)
-    out[1] = _sum(z)
+    partials[c, 0] = _sum(loss_terms, m)
+    partials[c, 1] = _sum(z, m)
     if by_rows:
-        out[2:] = 0.0
+        partials[c, 2:] = 0.0
         for i in range(m):
-            residual, row = z[i], X[start + i]
             for j in range(d):
-                out[2 + j] += residual * row[j]
+                partials[c, 2 + j] += z[i] * X[start + i, j]
     else:
         for j in range(d):
-            out[2 + j] = _dot(z, columns[j])
+            partials[c, 2 + j] = _dot_column(z, columns, j, m)
 
 
-def _load_columns(X, start, columns):
-    """columns[j, i] = X[start + i, j], converted to float64 (compiled by the overload below)."""
+def _load_columns(X, start, m, columns):
+    """columns[j, i] = X[start + i, j] for i < m, converted to float64 (compiled by the overload below)."""
 
 
 @jit(inline="always")
-def _load_columns_any_layout(X, start, columns):
-    d, m = columns.shape
-    for j in range(d):
+def _load_columns_any_layout(X, start, m, columns):
+    for j in range(X.shape[1]):
         for i in range(m):
             columns[j, i] = X[start + i, j]
 
 
 @overload(_load_columns, jit_options=JIT_OPTIONS)
-def _load_columns_for(X, start, columns):
-    def row_major(X, start, columns):
-        d, m = columns.shape
+def _load_columns_for(X, start, m, columns):
+    def row_major(X, start, m, columns):
+        d = X.shape[1]
         if d > 4:
-            return _load_columns_any_layout(X, start, columns)
+            return _load_columns_any_layout(X, start, m, columns)
         # Rows of a few features: a constant stride lets LLVM de-interleave with vector shuffles,
         # where the general loop would gather one element at a time.
-        flat = X.reshape(-1)[start * d : (start + m) * d]
+        # (Inside each branch d is a known constant, and so is the stride of a C-ordered X.)
         if d == 1:
             for i in range(m):
-                columns[0, i] = flat[i]
+                columns[0, i] = X[start + i, 0]
         elif d == 2:
             for i in range(m):
-                columns[0, i], columns[1, i] = flat[2 * i], flat[2 * i + 1]
+                columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
         elif d == 3:
             for i in range(m):
-                columns[0, i], columns[1, i], columns[2, i] = flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]
+                columns[0, i], columns[1, i], columns[2, i] = X[start + i, 0], X[start + i, 1], X[start + i, 2]
         else:
             for i in range(m):
-                columns[0, i], columns[1, i] = flat[4 * i], flat[4 * i + 1]
-                columns[2, i], columns[3, i] = flat[4 * i + 2], flat[4 * i + 3]
+                columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
+                columns[2, i], columns[3, i] = X[start + i, 2], X[start + i, 3]
 
     return row_major if X.layout == "C" else _load_columns_any_layout.py_func
 
 
 @jit(reduction=True)
-def _sum(a):
+def _sum(a, length):
     total = 0.0
-    for i in range(a.shape[0]):
+    for i in range(length):
         total += a[i]
     return total
 
 
 @jit(reduction=True)
-def _dot(a, b):
+def _dot_column(a, columns, j, length):
     total = 0.0
-    for i in range(a.shape[0]):
-        total += a[i] * b[i]
+    for i in range(length):
+        total += a[i] * columns[j, i]
+    return total
+
+
+@jit(reduction=True)
+def _dot_row(X, i, w):
+    total = 0.0
+    for j in range(w.shape[0]):
+        total += X[i, j] * w[j]
     return total
