@@ -8,10 +8,20 @@
     6.220960
 """
 
+import importlib.metadata
+
+from . import data
 from .backends import available_backends
-from .data import load_nba_rookie_draft, read_csv
-from .result import TrainResult
+from .data import load_nba_rookie_draft, make_nba_like, read_csv
+from .estimator import LogisticRegressionGD
+from .result import TrainResult, load
 from .training import train
 
-__version__ = "0.1.0"
-__all__ = ["train", "TrainResult", "available_backends", "load_nba_rookie_draft", "read_csv", "__version__"]
+try:
+    __version__ = importlib.metadata.version("fastlogreg")
+except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+__all__ = [
+    "train", "TrainResult", "load", "LogisticRegressionGD", "available_backends",
+    "load_nba_rookie_draft", "make_nba_like", "read_csv", "data", "__version__",
+]

@@ -1,14 +1,21 @@
-"""The command line: ``fastlogreg train [CSV]`` trains and prints a report like the tutorial's."""
+"""The command line: ``fastlogreg train``, ``fastlogreg predict`` and ``fastlogreg bench``."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
+import time
 
 from . import training
-from .backends import _REGISTRY
-from .data import NBA_ROOKIE_DRAFT, bundled_path, read_csv
+from .backends import _REGISTRY, available_backends
+from .data import NBA_ROOKIE_DRAFT, bundled_path, make_nba_like, read_csv
+from .result import load
 from .validation import DTYPES, INITS, REDUCTIONS
+
+# A run is "long" (worth a progress bar on a terminal) past this many row-epochs.
+LONG_RUN_ROW_EPOCHS = 50_000_000
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -25,61 +32,160 @@ def count(text):
     return value
 
 
+def positive(text):
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrorParser(prog="fastlogreg", description="Binary logistic regression by full-batch gradient descent.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrorParser)
+
     train = commands.add_parser(
         "train",
         help="train on a CSV (or the bundled 12 rookies) and print the fit",
         description="Train logistic regression by full-batch gradient descent and print the loss before "
         "and after, the weights and bias, and each row's predicted probability.",
     )
-    train.add_argument(
-        "csv", nargs="?", help="CSV with a header row, numeric features first, 0/1 label last "
-        f"(default: the bundled {NBA_ROOKIE_DRAFT})"
-    )
+    train.add_argument("csv", nargs="?", help="CSV with a header row, numeric features first, 0/1 label last "
+                       f"(default: the bundled {NBA_ROOKIE_DRAFT})")
     train.add_argument("--backend", default="numba", choices=list(_REGISTRY), help="implementation (default: numba)")
     train.add_argument("--learning-rate", type=float, default=training.DEFAULT_LEARNING_RATE,
                        help=f"gradient-descent step (default: {training.DEFAULT_LEARNING_RATE})")
     train.add_argument("--epochs", type=int, default=training.DEFAULT_EPOCHS,
-                       help=f"full-batch steps (default: {training.DEFAULT_EPOCHS})")
+                       help=f"most full-batch steps (default: {training.DEFAULT_EPOCHS})")
     train.add_argument("--reduction", default=training.DEFAULT_REDUCTION, choices=REDUCTIONS,
                        help=f"mean or summed loss (default: {training.DEFAULT_REDUCTION})")
     train.add_argument("--init", default="zeros", choices=INITS, help="starting weights (default: zeros)")
     train.add_argument("--random-state", type=int, default=None, help="seed for --init normal")
     train.add_argument("--dtype", default="float64", choices=list(DTYPES), help="dtype X is trained in")
-    train.add_argument("--max-rows", type=count, default=50,
-                       help="rows shown in the prediction table (default: 50)")
+    train.add_argument("--l2", type=float, default=0.0, help="L2 penalty l2/2 ||w||^2 on the weights (default: 0)")
+    train.add_argument("--tol", type=float, default=None,
+                       help="stop when the loss changes by less than this fraction between epochs")
+    train.add_argument("--standardize", action="store_true",
+                       help="train on standardized features; report weights in the original units")
+    train.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bar on stderr (default: on for long runs when stderr is a terminal)")
+    train.add_argument("--save", metavar="MODEL.json", help="write the trained model to this JSON file")
+    train.add_argument("--plot", metavar="LOSS.png", help="save the loss curve as an image (needs matplotlib)")
+    train.add_argument("--max-rows", type=count, default=50, help="rows shown in the prediction table (default: 50)")
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict probabilities for a CSV with a saved model",
+        description="Print (or write) the predicted probability of label 1 for each row of a CSV. The CSV "
+        "has a header row and the model's features in order; one more column is read as the 0/1 label, "
+        "and then accuracy and log-loss are reported on stderr.",
+    )
+    predict.add_argument("model", help="a model written by 'fastlogreg train --save'")
+    predict.add_argument("csv", help="CSV with a header row and the feature columns (label column optional)")
+    predict.add_argument("--output", metavar="FILE", help="write the probabilities here instead of stdout")
+
+    bench = commands.add_parser(
+        "bench",
+        help="quick side-by-side speed of the backends on synthetic data",
+        description="Train every backend on the same synthetic rows (fastlogreg.data.make_nba_like) and "
+        "print epochs per second and the speed-up over numpy: best of 3 timed runs after a warm-up. "
+        "For careful numbers use the pytest-benchmark suite in bench/.",
+    )
+    bench.add_argument("--rows", type=positive, default=100_000, help="rows (default: 100000)")
+    bench.add_argument("--features", type=positive, default=3, help="features (default: 3)")
+    bench.add_argument("--epochs", type=positive, default=20, help="epochs per timed run (default: 20)")
+    bench.add_argument("--dtype", default="float64", choices=list(DTYPES), help="dtype of X")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    command = {"train": _train, "predict": _predict, "bench": _bench}[args.command]
     try:
-        table = read_csv(args.csv if args.csv else bundled_path(NBA_ROOKIE_DRAFT))
-        result = training.train(
-            table.X,
-            table.y,
-            backend=args.backend,
-            learning_rate=args.learning_rate,
-            epochs=args.epochs,
-            reduction=args.reduction,
-            init=args.init,
-            random_state=args.random_state,
-            dtype=args.dtype,
-        )
+        return command(args)
     except (OSError, ValueError, TypeError, ImportError, ArithmeticError, MemoryError) as error:
         print(f"fastlogreg: error: {error}", file=sys.stderr)
         return 2
+
+
+def _train(args) -> int:
+    if args.plot:
+        try:
+            importlib.import_module("matplotlib")  # before training, not after it
+        except ImportError:
+            raise ImportError("--plot needs matplotlib: pip install matplotlib (or fastlogreg[plot])") from None
+    table = read_csv(args.csv if args.csv else bundled_path(NBA_ROOKIE_DRAFT))
+    progress = args.progress
+    if progress is None:
+        long_run = table.X.shape[0] * max(args.epochs, 0) > LONG_RUN_ROW_EPOCHS
+        progress = long_run and sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
+    result = training.train(
+        table.X, table.y, backend=args.backend, learning_rate=args.learning_rate, epochs=args.epochs,
+        reduction=args.reduction, init=args.init, random_state=args.random_state, dtype=args.dtype,
+        l2=args.l2, tol=args.tol, standardize=args.standardize, progress=progress,
+    )
     print(report(table, result, max_rows=args.max_rows))
+    if args.save:
+        result.save(args.save)
+        print(f"model saved to {args.save}")
+    if args.plot:
+        plot_loss(result, args.plot)
+        print(f"loss curve saved to {args.plot}")
     return 0
 
 
+def _predict(args) -> int:
+    model = load(args.model)
+    d = model.weights.shape[0]
+    table = read_csv(args.csv, labelled=False)
+    X, y = table.X, None
+    if X.shape[1] == d + 1:
+        X, y = X[:, :d], X[:, d]
+    elif X.shape[1] != d:
+        raise ValueError(f"{args.csv}: {X.shape[1]} columns, but the model takes {d} features (plus an optional label)")
+    probabilities = model.predict_proba(X)
+    lines = ["probability", *(repr(float(p)) for p in probabilities)]
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write("\n".join(lines) + "\n")
+    else:
+        print("\n".join(lines))
+    if y is not None:
+        print(f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f} "
+              f"({table.feature_names[d]} as the label)", file=sys.stderr)
+    return 0
+
+
+def _bench(args) -> int:
+    X, y = make_nba_like(args.rows, n_features=args.features, dtype=args.dtype)
+    rates = {}
+    for backend in available_backends():
+        if backend == "python" and args.rows * args.epochs > 2_000_000:
+            print(f"{backend:>8}: skipped ({args.rows:,} rows x {args.epochs} epochs would take minutes)")
+            continue
+        settings = dict(backend=backend, epochs=args.epochs, dtype=args.dtype)
+        training.train(X[: min(args.rows, 1000)], y[: min(args.rows, 1000)], **{**settings, "epochs": 1})  # warm up
+        best = min(_seconds(lambda: training.train(X, y, **settings)) for _ in range(3))
+        rates[backend] = args.epochs / best
+    baseline = rates.get("numpy")
+    print(f"{args.rows:,} rows x {args.features} features, {args.dtype}, {args.epochs} epochs per run, best of 3")
+    for backend, rate in rates.items():
+        speedup = f"  {rate / baseline:8.1f}x numpy" if baseline else ""
+        print(f"{backend:>8}: {rate:12,.1f} epochs/s{speedup}")
+    return 0
+
+
+def _seconds(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
 def report(table, result, *, max_rows: int) -> str:
-    loss_before = result.loss_history[0] if result.epochs else result.loss
+    loss_before = result.loss_history[0] if result.epochs_run else result.loss
+    stopped = f", converged after {result.epochs_run}" if result.converged else ""
     lines = [
         f"backend {result.backend}, {result.reduction} loss, learning rate {result.learning_rate:g}, "
-        f"{result.epochs} epochs, {table.X.shape[0]} rows x {table.X.shape[1]} features",
+        f"{result.epochs} epochs{stopped}, {table.X.shape[0]} rows x {table.X.shape[1]} features",
         f"loss before training: {float(loss_before)!r}",
         f"loss after training:  {result.loss!r}",
         "weights: " + ", ".join(f"{name}={w:.8f}" for name, w in zip(table.feature_names, result.weights)),
@@ -87,7 +193,7 @@ def report(table, result, *, max_rows: int) -> str:
         "",
     ]
     headers = ["No.", *table.feature_names, table.label_name, "pred"]
-    shown = min(table.X.shape[0], max(max_rows, 0))
+    shown = min(table.X.shape[0], max_rows)
     probabilities = result.predict_proba(table.X[:shown]) if shown else []
     cells = [
         [str(i + 1), *(f"{x:g}" for x in table.X[i]), f"{table.y[i]:g}", f"{probabilities[i]:.8f}"]
@@ -99,6 +205,27 @@ def report(table, result, *, max_rows: int) -> str:
     if shown < table.X.shape[0]:
         lines.append(f"... {table.X.shape[0] - shown} more rows (--max-rows to show more)")
     return "\n".join(lines)
+
+
+def plot_loss(result, path) -> None:
+    """The loss before each epoch, on a log scale when it spans more than a factor of ten."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, no display needed
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
+    axes.plot(range(result.epochs_run), result.loss_history, color="tab:blue", linewidth=1.6)
+    history = result.loss_history
+    if history.size and history.min() > 0 and history.max() / history.min() > 10:
+        axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(("mean" if result.reduction == "mean" else "summed") + " binary cross-entropy" + (" + L2" if result.l2 else ""))
+    axes.set_title(f"fastlogreg training loss ({result.backend}, learning rate {result.learning_rate:g})")
+    axes.grid(True, alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
 
 
 if __name__ == "__main__":

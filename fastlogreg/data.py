@@ -21,9 +21,9 @@ class Table:
     """A CSV's features, labels and column names."""
 
     X: np.ndarray  # (n, d) float64
-    y: np.ndarray  # (n,) float64, as written in the file (train() checks it is 0/1)
+    y: np.ndarray | None  # (n,) float64, as written in the file (train() checks it is 0/1); None: no label
     feature_names: list[str]
-    label_name: str
+    label_name: str | None
 
 
 def load_nba_rookie_draft() -> tuple[np.ndarray, np.ndarray]:
@@ -70,16 +70,17 @@ def bundled_path(name: str) -> Path:
         return Path(__file__).resolve().parent.parent / "data" / name
 
 
-def read_csv(path) -> Table:
-    """A CSV with a header row, numeric feature columns first and the 0/1 label column last."""
+def read_csv(path, *, labelled: bool = True) -> Table:
+    """A CSV with a header row, numeric feature columns first and (if ``labelled``) the 0/1 label last."""
     path = Path(path)
     with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's BOM is not a name
         rows = [(line, row) for line, row in enumerate(csv.reader(file), start=1) if row]
     if not rows:
         raise ValueError(f"{path}: the file is empty; expected a header row and data rows")
     header, body = [name.strip() for name in rows[0][1]], rows[1:]
-    if len(header) < 2:
-        raise ValueError(f"{path}: need at least one feature column and a label column, found {len(header)} column")
+    if len(header) < 1 + labelled:
+        needed = "one feature column and a label column" if labelled else "one feature column"
+        raise ValueError(f"{path}: need at least {needed}, found {len(header)} column")
     if not body:
         raise ValueError(f"{path}: the header has no data rows under it")
     values = np.empty((len(body), len(header)))
@@ -91,4 +92,6 @@ def read_csv(path) -> Table:
                 values[k, column] = float(cell)
             except ValueError:
                 raise ValueError(f"{path}, line {line}: {header[column]}={cell!r} is not a number") from None
+    if not labelled:
+        return Table(X=values, y=None, feature_names=header, label_name=None)
     return Table(X=values[:, :-1], y=values[:, -1], feature_names=header[:-1], label_name=header[-1])

@@ -7,6 +7,7 @@ vector and a float bias; the hyper-parameters are in range.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import numbers
 from dataclasses import dataclass
@@ -33,24 +34,41 @@ class Problem:
     reduction: str
     dtype: str
     backend: str
+    l2: float
+    tol: float | None
+    standardize: bool
+    progress: bool
+    callback: object
+    callback_every: int
 
 
-def validate(X, y, *, backend, learning_rate, epochs, reduction, init, random_state, dtype) -> Problem:
+def validate(X, y, *, backend, learning_rate, epochs, reduction, init, random_state, dtype,
+             l2, tol, standardize, progress, callback, callback_every) -> Problem:
     get_backend(backend)  # unknown or uninstalled backend: fail before looking at the data
     dtype = check_dtype(dtype)
     X = check_features(X, dtype)
     y = check_labels(y, n_rows=X.shape[0])
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    if progress is True and importlib.util.find_spec("tqdm") is None:
+        raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
     return Problem(
         X=X,
         y=y,
         weights=weights,
         bias=bias,
-        learning_rate=check_learning_rate(learning_rate),
-        epochs=check_epochs(epochs),
+        learning_rate=_positive_real(learning_rate, "learning_rate"),
+        epochs=_count(epochs, "epochs", minimum=0),
         reduction=check_reduction(reduction),
         dtype=dtype,
         backend=backend,
+        l2=_non_negative_real(l2, "l2"),
+        tol=None if tol is None else _non_negative_real(tol, "tol"),
+        standardize=_flag(standardize, "standardize"),
+        progress=_flag(progress, "progress"),
+        callback=callback,
+        callback_every=_count(callback_every, "callback_every", minimum=1),
     )
 
 
@@ -68,12 +86,13 @@ def check_features(X, dtype: str = "float64", *, n_features: int | None = None) 
     """X as a finite 2-D array of the compute dtype; no copy when it already is one."""
     X = _as_numeric_array(X, "X")
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (rows x features), got {X.ndim}-D with shape {X.shape}")
+        raise ValueError(f"X must be 2-D (rows x features), got {X.ndim}-D with shape {X.shape}. "
+                         "Reshape your data: X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one row")
     n, d = X.shape
     if n == 0:
-        raise ValueError("X has zero rows: need at least one sample")
+        raise ValueError(f"X has zero rows: found 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
     if d == 0:
-        raise ValueError("X has zero features: need at least one column")
+        raise ValueError(f"X has zero features: found 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if n_features is not None and d != n_features:
         raise ValueError(f"X has {d} features, but the model was trained on {n_features}")
     # A finite sum proves every entry finite without an n-by-d mask; only if it is not finite
@@ -112,21 +131,38 @@ def check_labels(y, *, n_rows: int) -> np.ndarray:
     return y
 
 
-def check_learning_rate(learning_rate) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(f"learning_rate must be a real number, got {type(learning_rate).__name__}")
-    learning_rate = float(learning_rate)
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be finite and > 0, got {learning_rate}")
-    return learning_rate
+def _real(value, name) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    return float(value)
 
 
-def check_epochs(epochs) -> int:
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-        raise TypeError(f"epochs must be an int, got {type(epochs).__name__} {epochs!r}")
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}")
-    return int(epochs)
+def _positive_real(value, name) -> float:
+    value = _real(value, name)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {value}")
+    return value
+
+
+def _non_negative_real(value, name) -> float:
+    value = _real(value, name)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be finite and >= 0, got {value}")
+    return value
+
+
+def _count(value, name, *, minimum) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _flag(value, name) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_reduction(reduction) -> str:
@@ -170,6 +206,8 @@ def _legacy_random_state(random_state) -> np.random.RandomState:
 
 def _as_numeric_array(values, name: str) -> np.ndarray:
     """An ndarray of bool, integer or real floating dtype; a clear error for anything else."""
+    if hasattr(values, "toarray") and hasattr(values, "nnz"):  # scipy.sparse, without importing scipy
+        raise TypeError(f"{name} is a sparse matrix: sparse input is not supported; pass {name}.toarray()")
     if isinstance(values, np.ma.MaskedArray):
         raise TypeError(f"{name} is a masked array: fill or drop the masked entries first")
     try:
@@ -178,7 +216,8 @@ def _as_numeric_array(values, name: str) -> np.ndarray:
         raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
     if array.dtype == object and array.size and all(isinstance(v, (numbers.Real, np.bool_)) for v in array.flat):
         array = array.astype(np.float64)  # e.g. a pandas frame mixing bool, int and float columns
+    if array.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} must be real numbers (bool, int or float)")
     if array.dtype.kind not in "biuf":
-        kind = "complex" if array.dtype.kind == "c" else f"non-numeric ({array.dtype})"
-        raise TypeError(f"{name} must be real numbers (bool, int or float), got {kind} values")
+        raise TypeError(f"{name} must be real numbers (bool, int or float), got non-numeric ({array.dtype}) values")
     return array

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 TUTORIAL_FLAGS = ["--learning-rate", "0.001", "--epochs", "3000", "--reduction", "sum",
@@ -84,7 +85,80 @@ def test_errors_are_one_line_with_status_2(tmp_path, content, args, message):
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
-def test_help_lists_every_training_flag(tmp_path):
+def test_help_lists_every_flag(tmp_path):
     done = run(["train", "--help"], cwd=tmp_path)
-    for flag in ["--backend", "--learning-rate", "--epochs", "--reduction", "--init", "--random-state", "--dtype"]:
+    for flag in ["--backend", "--learning-rate", "--epochs", "--reduction", "--init", "--random-state", "--dtype",
+                 "--l2", "--tol", "--standardize", "--progress", "--save", "--plot", "--max-rows"]:
         assert flag in done.stdout
+    assert "--output" in run(["predict", "--help"], cwd=tmp_path).stdout
+    bench_help = run(["bench", "--help"], cwd=tmp_path).stdout
+    assert all(flag in bench_help for flag in ["--rows", "--features", "--epochs", "--dtype"])
+    assert all(command in run(["--help"], cwd=tmp_path).stdout for command in ["train", "predict", "bench"])
+
+
+def test_save_then_predict(tmp_path):
+    done = run(["train", *TUTORIAL_FLAGS, "--save", "model.json"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = [line.split() for line in done.stdout.splitlines() if line.split()[:1] and line.split()[0].isdigit()]
+    trained = [float(row[-1]) for row in table]
+    (tmp_path / "rookies.csv").write_text("avg_score,rebound,asist\n12,3,6\n24,4,5\n")
+    predicted = run(["predict", "model.json", "rookies.csv"], cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.split()
+    assert lines[0] == "probability"
+    assert [round(float(p), 8) for p in lines[1:]] == [trained[0], trained[11]]
+    assert predicted.stderr == ""  # no label column, no accuracy
+
+
+def test_predict_with_labels_reports_accuracy_and_writes_a_file(tmp_path):
+    run(["train", *TUTORIAL_FLAGS, "--save", "model.json"], cwd=tmp_path)
+    import fastlogreg
+    from fastlogreg.data import NBA_ROOKIE_DRAFT, bundled_path
+
+    done = run(["predict", "model.json", str(bundled_path(NBA_ROOKIE_DRAFT)), "--output", "p.csv"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    model = fastlogreg.load(tmp_path / "model.json")
+    X, y = fastlogreg.load_nba_rookie_draft()
+    written = (tmp_path / "p.csv").read_text().split()
+    np.testing.assert_array_equal(np.array(written[1:], dtype=float), model.predict_proba(X))
+    assert f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f}" in done.stderr
+
+
+def test_predict_refuses_the_wrong_width_and_foreign_models(tmp_path):
+    run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
+    (tmp_path / "two.csv").write_text("a,b\n1,2\n")
+    done = run(["predict", "model.json", "two.csv"], cwd=tmp_path)
+    assert done.returncode == 2 and "2 columns, but the model takes 3 features" in done.stderr
+    done = run(["predict", "two.csv", "two.csv"], cwd=tmp_path)
+    assert done.returncode == 2 and "not a fastlogreg model file" in done.stderr
+
+
+def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    done = run(["train", "--epochs", "200", "--plot", "loss.png"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    image = (tmp_path / "loss.png").read_bytes()
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) > 10_000
+
+
+def test_plot_without_matplotlib_is_a_one_line_error(tmp_path):
+    code = ("import sys; sys.modules['matplotlib'] = None; from fastlogreg.cli import main; "
+            "sys.exit(main(['train', '--plot', 'loss.png']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == "fastlogreg: error: --plot needs matplotlib: pip install matplotlib (or fastlogreg[plot])"
+
+
+def test_training_options_reach_train(tmp_path):
+    done = run(["train", "--tol", "1e-4", "--epochs", "100000", "--l2", "0.01", "--standardize",
+                "--learning-rate", "0.5"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "converged after" in done.stdout
+
+
+def test_bench_prints_speeds(tmp_path):
+    done = run(["bench", "--rows", "2000", "--epochs", "5"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for backend in ("python", "numpy", "numba"):
+        assert f"{backend}:" in done.stdout
+    assert "x numpy" in done.stdout and "epochs/s" in done.stdout

@@ -1,11 +1,13 @@
 """The backend registry: each backend is a module with the same ``fit`` function, imported on first use.
 
-Every backend's ``fit(X, y, weights, bias, learning_rate, epochs, mean)`` takes a validated problem
-(see ``fastlogreg.validation``): X a finite 2-D float32/float64 array, y a float64 vector of 0/1,
-weights a float64 vector it may overwrite, bias a float, ``mean`` true for the mean reduction.
-It runs ``epochs`` full-batch gradient-descent steps on the binary cross-entropy and returns
-``(weights, bias, loss, loss_history)``: the final parameters, the loss at them, and the loss at the
-start of each epoch. Loss and gradient are computed on the raw score z in stable form.
+Every backend's ``fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss)`` takes
+a validated problem (see ``fastlogreg.validation``): X a finite 2-D float32/float64 array, y a float64
+vector of 0/1, weights a float64 vector it may overwrite, bias a float, ``mean`` true for the mean
+reduction. Each epoch k it computes the loss L_k at the current parameters (the reduced binary
+cross-entropy plus l2/2 ||w||^2) and its gradient in one pass, then steps. It stops after ``epochs``
+steps, or before step k when |L_(k-1) - L_k| < tol |L_(k-1)| (L_(-1) is ``previous_loss``; NaN: none).
+It returns ``(weights, bias, loss, loss_history)``: the final parameters, the loss at them, and the loss
+before each step taken. Loss and gradient are computed on the raw score z in stable form.
 """
 
 from __future__ import annotations

@@ -34,24 +34,25 @@ def chunk_rows(n_features: int) -> int:
     return int(np.clip(8192 // n_features, 64, 2048))
 
 
-def fit(X, y, weights, bias, learning_rate, epochs, mean):
+def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
     scale = 1.0 / X.shape[0] if mean else 1.0
     labels = y.astype(np.uint8)  # an eighth of float64's memory traffic per epoch
     w = weights.copy()
     loss_history = np.empty(epochs)
     parallel = X.size >= PARALLEL_MIN_ENTRIES
-    arguments = (X, labels, w, float(bias), learning_rate, epochs, scale, chunk_rows(X.shape[1]), parallel, loss_history)
+    arguments = (X, labels, w, float(bias), learning_rate, epochs, scale, l2, tol, previous_loss,
+                 chunk_rows(X.shape[1]), parallel, loss_history)
     if parallel:
         with _PARALLEL_LOCK:
-            bias, loss = _train(*arguments)
+            bias, loss, epochs_run = _train(*arguments)
     else:
-        bias, loss = _train(*arguments)
-    return w, bias, loss, loss_history
+        bias, loss, epochs_run = _train(*arguments)
+    return w, bias, loss, loss_history[:epochs_run]
 
 
 @jit()
-def _train(X, labels, w, b, learning_rate, epochs, scale, rows_per_chunk, parallel, loss_history):
-    """Gradient descent in place on w; returns the final bias and the loss there."""
+def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, rows_per_chunk, parallel, loss_history):
+    """Gradient descent in place on w; returns the final bias, the loss there and the epochs run."""
     n, d = X.shape
     partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
     totals = np.empty(d + 2)
@@ -64,14 +65,18 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, rows_per_chunk, parall
         totals[:] = 0.0
         for c in range(partials.shape[0]):  # fixed order: repeatable to the bit
             totals += partials[c]
-        loss = totals[0] * scale
-        if epoch == epochs:
-            return b, loss
+        squared_norm = 0.0
+        for j in range(d):
+            squared_norm += w[j] * w[j]
+        loss = totals[0] * scale + 0.5 * l2 * squared_norm  # L2 penalty on w, not b
+        if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
+            return b, loss, epoch
         loss_history[epoch] = loss
         for j in range(d):
-            w[j] -= learning_rate * (totals[2 + j] * scale)
+            w[j] -= learning_rate * (totals[2 + j] * scale + l2 * w[j])
         b -= learning_rate * (totals[1] * scale)
-    return b, np.nan  # unreachable: the loop returns
+        previous = loss
+    return b, np.nan, epochs  # unreachable: the loop returns
 
 
 @jit(parallel=True)

@@ -3,25 +3,23 @@
 import numpy as np
 
 
-def fit(X, y, weights, bias, learning_rate, epochs, mean):
-    w = weights
-    b = float(bias)
-    scale = 1.0 / X.shape[0] if mean else 1.0
-
-    loss_history = np.empty(epochs)
+def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by train(), once, for all backends
-        return _descend(X, y, w, b, learning_rate, epochs, scale, loss_history)
+        return _descend(X, y, weights, float(bias), learning_rate, epochs, mean, l2, tol, previous_loss)
 
 
-def _descend(X, y, w, b, learning_rate, epochs, scale, loss_history):
-    for epoch in range(epochs):
-        loss, grad_w, grad_b = loss_and_gradient(X, y, w, b)
-        loss_history[epoch] = loss * scale
-        w = w - learning_rate * (grad_w * scale)
+def _descend(X, y, w, b, learning_rate, epochs, mean, l2, tol, previous):
+    scale = 1.0 / X.shape[0] if mean else 1.0
+    loss_history = np.empty(epochs)
+    for epoch in range(epochs + 1):  # the last pass only measures the loss at the final weights
+        data_loss, grad_w, grad_b = loss_and_gradient(X, y, w, b)
+        loss = data_loss * scale + 0.5 * l2 * (w @ w)
+        if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
+            return w, b, loss, loss_history[:epoch]
+        loss_history[epoch] = loss
+        w = w - learning_rate * (grad_w * scale + l2 * w)
         b -= learning_rate * (grad_b * scale)
-
-    loss, _, _ = loss_and_gradient(X, y, w, b)
-    return w, b, loss * scale, loss_history
+        previous = loss
 
 
 def loss_and_gradient(X, y, w, b):

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 
-def fit(X, y, weights, bias, learning_rate, epochs, mean):
+def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
     rows = X.tolist()  # Python floats (float32 entries widen exactly)
     labels = y.tolist()
     w = weights.tolist()
@@ -22,15 +22,17 @@ def fit(X, y, weights, bias, learning_rate, epochs, mean):
     scale = 1.0 / len(rows) if mean else 1.0  # "mean" divides the summed loss and gradient by n
 
     loss_history = []
-    for _ in range(epochs):
-        loss, grad_w, grad_b = loss_and_gradient(rows, labels, w, b)
-        loss_history.append(loss * scale)
+    previous = previous_loss
+    for epoch in range(epochs + 1):  # the last pass only measures the loss at the final weights
+        data_loss, grad_w, grad_b = loss_and_gradient(rows, labels, w, b)
+        loss = data_loss * scale + 0.5 * l2 * sum(w_j * w_j for w_j in w)  # L2 penalty on w, not b
+        if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
+            return np.array(w), b, loss, np.array(loss_history, dtype=np.float64)
+        loss_history.append(loss)
         for j in range(len(w)):
-            w[j] -= learning_rate * (grad_w[j] * scale)  # gradient descent: step against the slope
+            w[j] -= learning_rate * (grad_w[j] * scale + l2 * w[j])  # step against the slope
         b -= learning_rate * (grad_b * scale)
-
-    loss, _, _ = loss_and_gradient(rows, labels, w, b)  # the loss at the returned weights
-    return np.array(w), b, loss * scale, np.array(loss_history, dtype=np.float64)
+        previous = loss
 
 
 def loss_and_gradient(rows, labels, w, b):

@@ -1,0 +1,145 @@
+"""A scikit-learn-style estimator around train(), for pipelines and cross-validation.
+
+It follows scikit-learn's conventions (constructor stores parameters untouched, ``fit`` returns self,
+fitted attributes end in ``_``, ``get_params``/``set_params``) without importing scikit-learn, so it
+drops into ``Pipeline``, ``GridSearchCV`` or ``cross_val_score`` when scikit-learn is there and costs
+nothing when it is not.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+
+import numpy as np
+
+from .training import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_REDUCTION, train
+from .validation import check_features
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Predicting before fit (both a ValueError and an AttributeError, as scikit-learn's)."""
+
+
+def _not_fitted_error():
+    """scikit-learn's own NotFittedError when it is loaded (its checks look for that class), else ours."""
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    return sklearn_exceptions.NotFittedError if sklearn_exceptions else NotFittedError
+
+
+class LogisticRegressionGD:
+    """Binary logistic regression by full-batch gradient descent; parameters as in ``fastlogreg.train``.
+
+    Labels may be any two values (``classes_`` holds them sorted; the second is the positive class).
+    """
+
+    def __init__(
+        self,
+        *,
+        learning_rate=DEFAULT_LEARNING_RATE,
+        epochs=DEFAULT_EPOCHS,
+        reduction=DEFAULT_REDUCTION,
+        l2=0.0,
+        tol=None,
+        standardize=False,
+        init="zeros",
+        random_state=None,
+        dtype="float64",
+        backend="numba",
+    ):
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.reduction = reduction
+        self.l2 = l2
+        self.tol = tol
+        self.standardize = standardize
+        self.init = init
+        self.random_state = random_state
+        self.dtype = dtype
+        self.backend = backend
+
+    # --- scikit-learn's parameter protocol -----------------------------------------------------
+
+    @classmethod
+    def _parameter_names(cls):
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def get_params(self, deep=True):
+        return {name: getattr(self, name) for name in self._parameter_names()}
+
+    def set_params(self, **params):
+        for name, value in params.items():
+            if name not in self._parameter_names():
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}: "
+                                 f"valid ones are {self._parameter_names()}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = type(self)().get_params()
+        changed = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k] and v != defaults[k])
+        return f"{type(self).__name__}({changed})"
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(multi_class=False))
+
+    # --- fitting and predicting -----------------------------------------------------------------
+
+    def fit(self, X, y):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        X = check_features(X)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+        if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
+            raise ValueError("Unknown label type: y is continuous; a classifier needs class labels")
+        classes = np.unique(y)
+        if classes.size > 2:
+            raise ValueError(f"Only binary classification is supported: y has {classes.size} classes")
+        if classes.size < 2:
+            raise ValueError(f"binary classification needs samples of 2 classes, y has only 1 class: {classes.tolist()}")
+        self.result_ = train(X, y == classes[1], **self.get_params())
+        self.classes_ = classes
+        self.coef_ = self.result_.weights[np.newaxis, :]
+        self.intercept_ = np.array([self.result_.bias])
+        self.n_features_in_ = X.shape[1]
+        self.n_iter_ = self.result_.epochs_run
+        return self
+
+    def decision_function(self, X):
+        """The raw score z for each row; positive means the second class."""
+        return self._fitted().decision_function(self._check_width(X))
+
+    def predict_proba(self, X):
+        """Shape (n, 2): the probabilities of ``classes_[0]`` and ``classes_[1]``."""
+        p = self._fitted().predict_proba(self._check_width(X))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X):
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(np.int64)]
+
+    def score(self, X, y):
+        """Mean accuracy of ``predict(X)`` against y."""
+        return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "result_")
+
+    def _fitted(self):
+        if not hasattr(self, "result_"):
+            raise _not_fitted_error()(f"this {type(self).__name__} is not fitted yet: call fit first")
+        return self.result_
+
+    def _check_width(self, X):
+        X = check_features(X)
+        if X.shape[1] != self._fitted().weights.shape[0]:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input")
+        return X

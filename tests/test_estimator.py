@@ -1,0 +1,76 @@
+"""LogisticRegressionGD follows scikit-learn's estimator conventions."""
+
+import numpy as np
+import pytest
+
+import fastlogreg
+from fastlogreg import LogisticRegressionGD
+
+
+def test_fit_predict_and_fitted_attributes(nba, backend):
+    X, y = nba
+    labels = np.where(y == 1, "drafted", "passed")
+    model = LogisticRegressionGD(backend=backend, learning_rate=0.001, epochs=3000, reduction="sum")
+    assert model.fit(X, labels) is model
+    result = fastlogreg.train(X, y, backend=backend, learning_rate=0.001, epochs=3000, reduction="sum")
+    assert model.classes_.tolist() == ["drafted", "passed"]  # sorted: "passed" is the positive class
+    # the positive class is "passed" (label 0): from zeros, the model learns the mirror image of train()'s
+    np.testing.assert_allclose(model.coef_[0], -result.weights, rtol=1e-9)
+    assert model.intercept_.shape == (1,) and model.n_features_in_ == 3 and model.n_iter_ == 3000
+    proba = model.predict_proba(X)
+    assert proba.shape == (12, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba[:, 0], result.predict_proba(X), rtol=1e-9)
+    assert model.predict(X).tolist() == np.where(result.predict(X) == 1, "drafted", "passed").tolist()
+    assert model.score(X, labels) == result.score(X, y)
+
+
+def test_get_and_set_params():
+    model = LogisticRegressionGD(epochs=5)
+    assert model.get_params()["epochs"] == 5 and set(model.get_params()) >= {"learning_rate", "l2", "backend"}
+    assert model.set_params(l2=0.5, tol=1e-6) is model and (model.l2, model.tol) == (0.5, 1e-6)
+    with pytest.raises(ValueError, match="invalid parameter 'alpha'"):
+        model.set_params(alpha=1)
+    assert repr(model) == "LogisticRegressionGD(epochs=5, l2=0.5, tol=1e-06)"
+
+
+def test_errors_before_fit_and_on_bad_targets(nba):
+    X, y = nba
+    with pytest.raises(ValueError, match="not fitted yet"):
+        LogisticRegressionGD().predict(X)
+    with pytest.raises(ValueError, match="Only binary classification"):
+        LogisticRegressionGD().fit(X, np.arange(12) % 3)
+    with pytest.raises(ValueError, match="only 1 class"):
+        LogisticRegressionGD().fit(X, np.ones(12))
+    with pytest.raises(ValueError, match="continuous"):
+        LogisticRegressionGD().fit(X, np.linspace(0, 1, 12))
+    with pytest.raises(ValueError, match="expecting 3 features"):
+        LogisticRegressionGD(epochs=3).fit(X, y).predict(X[:, :2])
+
+
+# deliberately not a subclass of sklearn's BaseEstimator (no dependency); the checks note it and go on
+@pytest.mark.filterwarnings("ignore:Estimator LogisticRegressionGD does not inherit:UserWarning")
+@pytest.mark.filterwarnings("ignore:Skipping check check_array_api_input")
+def test_scikit_learn_check_estimator():
+    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    estimator_checks.check_estimator(
+        LogisticRegressionGD(epochs=200, learning_rate=0.1, standardize=True),
+        expected_failed_checks={
+            "check_dtype_object": "fastlogreg's own message names the problem; scikit-learn wants numpy's wording",
+            "check_supervised_y_2d": "y of shape (n, 1) is part of fastlogreg's API, accepted without a warning",
+        },
+    )
+
+
+def test_pipeline_and_cross_validation():
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = fastlogreg.make_nba_like(3000, random_state=1)
+    pipeline = make_pipeline(StandardScaler(), LogisticRegressionGD(learning_rate=0.5, epochs=300))
+    scores = cross_val_score(pipeline, X, y, cv=5)
+    reference = cross_val_score(make_pipeline(StandardScaler(), sklearn.linear_model.LogisticRegression(C=1e6)), X, y, cv=5)
+    assert scores.shape == (5,) and scores.mean() > 0.6
+    np.testing.assert_allclose(scores, reference, atol=0.02)  # same model family, same accuracy

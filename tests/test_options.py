@@ -1,0 +1,127 @@
+"""train()'s options beyond the tutorial: L2, early stopping, blocks for progress and callbacks, standardize."""
+
+import numpy as np
+import pytest
+
+import fastlogreg
+from problems import random_problem, stable_learning_rate
+from test_agreement import assert_agree
+
+
+def settings_for(X, reduction="mean", **extra):
+    return dict(learning_rate=stable_learning_rate(X, reduction), reduction=reduction, **extra)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_l2_agrees_with_the_reference(backend, reduction):
+    X, y = random_problem(40, 4, seed=2)
+    options = settings_for(X, reduction, epochs=80, l2=0.3, init="normal", random_state=1)
+    assert_agree(fastlogreg.train(X, y, backend=backend, **options), fastlogreg.train(X, y, backend="python", **options))
+
+
+def test_l2_adds_half_l2_times_squared_weights_to_the_loss(backend):
+    X, y = random_problem(30, 3, seed=4)
+    w0, b0 = np.array([0.5, -1.0, 2.0]), 0.7
+    plain = fastlogreg.train(X, y, backend=backend, epochs=0, init=(w0, b0))
+    penalized = fastlogreg.train(X, y, backend=backend, epochs=0, init=(w0, b0), l2=0.2)
+    assert penalized.loss - plain.loss == pytest.approx(0.1 * (w0 @ w0), rel=1e-12)  # not on the bias
+
+
+def test_l2_shrinks_the_weights(backend):
+    X, y = random_problem(200, 3, seed=5)
+    options = settings_for(X, epochs=300)
+    free = fastlogreg.train(X, y, backend=backend, **options)
+    shrunk = fastlogreg.train(X, y, backend=backend, l2=1.0, **options)
+    assert np.linalg.norm(shrunk.weights) < 0.7 * np.linalg.norm(free.weights)
+
+
+@pytest.mark.parametrize("tol", [1e-3, 1e-6])
+def test_tol_stops_early_and_says_so(backend, tol):
+    X, y = random_problem(100, 3, seed=6)
+    options = settings_for(X, epochs=100_000, tol=tol)
+    result = fastlogreg.train(X, y, backend=backend, **options)
+    assert result.converged and result.epochs_run < 100_000
+    assert result.loss_history.shape == (result.epochs_run,)
+    changes = np.abs(np.diff(np.append(result.loss_history, result.loss)))
+    previous = np.abs(result.loss_history)
+    assert changes[-1] < tol * previous[-1]  # the stopping test held at the end...
+    assert np.all(changes[:-1] >= tol * previous[:-1])  # ...and at no epoch before
+    reference = fastlogreg.train(X, y, backend="python", **options)
+    assert result.epochs_run == reference.epochs_run
+    assert_agree(result, reference)
+
+
+def test_without_tol_every_epoch_runs(backend, nba):
+    result = fastlogreg.train(*nba, backend=backend, epochs=50)
+    assert (result.epochs_run, result.converged) == (50, False)
+
+
+@pytest.mark.parametrize("watch", ["callback", "progress", "tol"])
+def test_running_in_blocks_changes_no_bit(backend, watch, capsys):
+    X, y = random_problem(500, 3, seed=8)
+    options = settings_for(X, epochs=237)
+    whole = fastlogreg.train(X, y, backend=backend, **options)
+    extra = {"callback": dict(callback=lambda epoch, loss: False, callback_every=10),
+             "progress": dict(progress=True), "tol": dict(tol=0.0)}[watch]
+    blocks = fastlogreg.train(X, y, backend=backend, **options, **extra)
+    np.testing.assert_array_equal(blocks.loss_history, whole.loss_history)
+    np.testing.assert_array_equal(blocks.weights, whole.weights)
+    assert (blocks.bias, blocks.loss, blocks.epochs_run) == (whole.bias, whole.loss, whole.epochs_run)
+    if watch == "progress":
+        assert f"fastlogreg[{backend}]" in capsys.readouterr().err  # tqdm drew its bar on stderr
+
+
+def test_callback_cadence_values_and_stop(backend):
+    X, y = random_problem(60, 2, seed=9)
+    options = settings_for(X, epochs=95)
+    reference = fastlogreg.train(X, y, backend=backend, **options)
+    calls = []
+    fastlogreg.train(X, y, backend=backend, callback=lambda e, loss: calls.append((e, loss)), callback_every=20, **options)
+    assert [e for e, _ in calls] == [20, 40, 60, 80]  # every 20 epochs, not after the last
+    for epoch, loss in calls:
+        assert loss == reference.loss_history[epoch]  # the loss at the weights after `epoch` updates
+
+    stopped = fastlogreg.train(X, y, backend=backend, callback=lambda e, loss: e >= 40, callback_every=20, **options)
+    assert (stopped.epochs_run, stopped.converged) == (40, False)
+    np.testing.assert_array_equal(stopped.loss_history, reference.loss_history[:40])
+
+
+def test_standardize_trains_in_standard_units_and_reports_original_ones(backend):
+    X, y = random_problem(80, 3, seed=10)
+    X = X * [100.0, 0.01, 1.0] + [500.0, 0.0, -3.0]
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    options = dict(learning_rate=0.5, epochs=200)
+    by_hand = fastlogreg.train((X - mean) / std, y, backend=backend, **options)
+    result = fastlogreg.train(X, y, backend=backend, standardize=True, **options)
+    np.testing.assert_allclose(result.weights, by_hand.weights / std, rtol=1e-9)
+    assert result.bias == pytest.approx(by_hand.bias - (by_hand.weights / std) @ mean, rel=1e-9)
+    np.testing.assert_allclose(result.predict_proba(X), by_hand.predict_proba((X - mean) / std), rtol=1e-9)
+
+
+def test_standardize_recovers_a_published_textbook_logit(backend):
+    """Spector & Mazzeo (1980), the logit in Greene's Econometric Analysis: the coefficients below
+    are the published maximum-likelihood estimates (also statsmodels' documented Logit example)."""
+    sm = pytest.importorskip("statsmodels.api")
+    data = sm.datasets.spector.load_pandas()
+    X, y = data.exog[["GPA", "TUCE", "PSI"]].to_numpy(), data.endog.to_numpy()
+    result = fastlogreg.train(X, y, backend=backend, standardize=True, learning_rate=2.0, epochs=200_000, tol=1e-15)
+    np.testing.assert_allclose(result.weights, [2.82611297, 0.09515766, 2.37868772], rtol=1e-4)
+    assert result.bias == pytest.approx(-13.02134686, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    "overrides, error, message",
+    [
+        (dict(l2=-1.0), ValueError, "l2 must be finite and >= 0"),
+        (dict(l2="big"), TypeError, "l2 must be a real number"),
+        (dict(tol=-0.1), ValueError, "tol must be finite and >= 0"),
+        (dict(tol=float("nan")), ValueError, "tol must be finite"),
+        (dict(standardize="yes"), TypeError, "standardize must be True or False"),
+        (dict(progress=1), TypeError, "progress must be True or False"),
+        (dict(callback=42), TypeError, "callback must be callable"),
+        (dict(callback=print, callback_every=0), ValueError, "callback_every must be >= 1"),
+    ],
+)
+def test_option_rejections(backend, nba, overrides, error, message):
+    with pytest.raises(error, match=message):
+        fastlogreg.train(*nba, backend=backend, epochs=2, **overrides)
