@@ -9,12 +9,13 @@ import json
 import re
 import sys
 
-CASE = re.compile(r"test_(backend|numba_float32|memory_floor|peer)(?:\[(?:[^-\]]+)(?:-(\w+))?\])?")
+CASE = re.compile(r"test_(backend|numba_float32|memory_floor|peer|dask_cluster)(?:\[(?:[^-\]]+)(?:-(\w+))?\])?")
 
 
 def column_name(test_name):
     kind, which = CASE.match(test_name).groups()
-    return {"backend": which, "numba_float32": "numba float32", "memory_floor": "read X once", "peer": which}[kind]
+    return {"backend": which, "numba_float32": "numba float32", "memory_floor": "read X once", "peer": which,
+            "dask_cluster": "dask, 2 workers"}[kind]
 
 
 def main(path):
@@ -23,7 +24,7 @@ def main(path):
     table = {}
     for bench in run["benchmarks"]:
         table.setdefault(bench["group"], {})[column_name(bench["name"])] = bench["extra_info"]["epochs_per_s"]
-    columns = ["python", "numpy", "numba", "numba float32", "jax", "torch", "read X once"]
+    columns = ["python", "numpy", "numba", "numba float32", "dask, 2 workers", "jax", "torch", "read X once"]
     print("| rows x features | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for group, rates in sorted(table.items(), key=lambda item: int(item[0].split()[0].replace(",", ""))):

@@ -21,7 +21,7 @@ def reference_weights(size):
     return fastlogreg.train(X, y, backend="numpy", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
 
 
-CASES = [(size, backend) for size in SIZES for backend in backends_for(size)]
+CASES = [(size, backend) for size in SIZES for backend in backends_for(size) if backend != "dask"]
 
 
 @pytest.mark.parametrize("size, backend", CASES, ids=[f"{s.name}-{b}" for s, b in CASES])
@@ -79,4 +79,29 @@ def test_peer(measure, size, peer):
     X, y = dataset(size)
     run = PEERS[peer](X, y, LEARNING_RATE, size.epochs)
     weights, _, history = measure(size.label, run, size.epochs)
+    np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed", reason="dask not installed: pip install '.[dask]'")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, worker_dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+DASK_SIZES = [size for size in SIZES if size.name in ("1k", "1M")]  # 1k: all overhead; 1M: the work
+
+
+@pytest.mark.parametrize("size", DASK_SIZES, ids=[s.name for s in DASK_SIZES])
+def test_dask_cluster(measure, dask_client, size):
+    X, y = dataset(size)
+
+    def run():
+        return fastlogreg.train(X, y, backend="dask", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+
+    weights = measure(size.label, run, size.epochs, rounds=3)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)

@@ -10,7 +10,7 @@ import time
 
 from . import training
 from .backends import _REGISTRY, available_backends
-from .data import NBA_ROOKIE_DRAFT, bundled_path, make_nba_like, read_csv
+from .data import NBA_ROOKIE_DRAFT, bundled_path, make_nba_like, read_csv, read_npy
 from .result import load
 from .validation import DTYPES, INITS, REDUCTIONS
 
@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("csv", nargs="?", help="CSV with a header row, numeric features first, 0/1 label last "
                        f"(default: the bundled {NBA_ROOKIE_DRAFT})")
+    train.add_argument("--x", metavar="FEATURES.npy", help="features as a 2-D .npy file, memory-mapped (with --y)")
+    train.add_argument("--y", metavar="LABELS.npy", help="0/1 labels as a 1-D .npy file (with --x)")
     train.add_argument("--backend", default="numba", choices=list(_REGISTRY), help="implementation (default: numba)")
     train.add_argument("--learning-rate", type=float, default=training.DEFAULT_LEARNING_RATE,
                        help=f"gradient-descent step (default: {training.DEFAULT_LEARNING_RATE})")
@@ -80,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and then accuracy and log-loss are reported on stderr.",
     )
     predict.add_argument("model", help="a model written by 'fastlogreg train --save'")
-    predict.add_argument("csv", help="CSV with a header row and the feature columns (label column optional)")
+    predict.add_argument("csv", help="CSV with a header row and the feature columns (label column optional), "
+                         "or a 2-D .npy file of features (memory-mapped)")
     predict.add_argument("--output", metavar="FILE", help="write the probabilities here instead of stdout")
 
     bench = commands.add_parser(
@@ -113,7 +116,12 @@ def _train(args) -> int:
             importlib.import_module("matplotlib")  # before training, not after it
         except ImportError:
             raise ImportError("--plot needs matplotlib: pip install matplotlib (or fastlogreg[plot])") from None
-    table = read_csv(args.csv if args.csv else bundled_path(NBA_ROOKIE_DRAFT))
+    if (args.x is None) != (args.y is None) or (args.x and args.csv):
+        raise ValueError("give either a CSV or both --x FEATURES.npy and --y LABELS.npy")
+    if args.x:
+        table = read_npy(args.x, args.y)
+    else:
+        table = read_csv(args.csv if args.csv else bundled_path(NBA_ROOKIE_DRAFT))
     progress = args.progress
     if progress is None:
         long_run = table.X.shape[0] * max(args.epochs, 0) > LONG_RUN_ROW_EPOCHS
@@ -136,8 +144,10 @@ def _train(args) -> int:
 def _predict(args) -> int:
     model = load(args.model)
     d = model.weights.shape[0]
-    table = read_csv(args.csv, labelled=False)
+    table = read_npy(args.csv) if args.csv.endswith(".npy") else read_csv(args.csv, labelled=False)
     X, y = table.X, None
+    if X.ndim != 2:
+        raise ValueError(f"{args.csv}: features must be 2-D (rows x features), got shape {X.shape}")
     if X.shape[1] == d + 1:
         X, y = X[:, :d], X[:, d]
     elif X.shape[1] != d:

@@ -70,6 +70,22 @@ def bundled_path(name: str) -> Path:
         return Path(__file__).resolve().parent.parent / "data" / name
 
 
+def read_npy(features_path, labels_path=None) -> Table:
+    """Features (and labels) from ``.npy`` files, memory-mapped: X is read from disk as training
+    needs it, never copied whole into memory. Columns are named x0, x1, ...; the label y."""
+    X = _load_npy(features_path)
+    y = None if labels_path is None else _load_npy(labels_path)
+    names = [f"x{j}" for j in range(X.shape[1])] if X.ndim == 2 else []
+    return Table(X=X, y=y, feature_names=names, label_name=None if y is None else "y")
+
+
+def _load_npy(path):
+    try:
+        return np.load(path, mmap_mode="r")  # allow_pickle stays False: numbers only, nothing executed
+    except ValueError as error:
+        raise ValueError(f"{path}: not a numeric .npy file ({error})") from None
+
+
 def read_csv(path, *, labelled: bool = True) -> Table:
     """A CSV with a header row, numeric feature columns first and (if ``labelled``) the 0/1 label last."""
     path = Path(path)

@@ -20,8 +20,8 @@ class Standardization:
 
     @classmethod
     def of(cls, X) -> "Standardization":
-        mean = X.mean(axis=0, dtype=np.float64)
-        scale = X.std(axis=0, dtype=np.float64)
+        mean = np.asarray(X.mean(axis=0, dtype=np.float64))  # asarray: a dask array's statistics computed here
+        scale = np.array(X.std(axis=0, dtype=np.float64))
         scale[scale == 0] = 1.0  # a constant feature stays 0 after centring; nothing to divide
         return cls(mean, scale)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import numbers
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,9 +46,10 @@ class Problem:
 def validate(X, y, *, backend, learning_rate, epochs, reduction, init, random_state, dtype,
              l2, tol, standardize, progress, callback, callback_every) -> Problem:
     get_backend(backend)  # unknown or uninstalled backend: fail before looking at the data
+    lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
     dtype = check_dtype(dtype)
-    X = check_features(X, dtype)
-    y = check_labels(y, n_rows=X.shape[0])
+    X = check_features(X, dtype, lazy=lazy)
+    y = check_labels(y, n_rows=X.shape[0], lazy=lazy)
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
@@ -82,9 +84,12 @@ def check_dtype(dtype) -> str:
     return name
 
 
-def check_features(X, dtype: str = "float64", *, n_features: int | None = None) -> np.ndarray:
-    """X as a finite 2-D array of the compute dtype; no copy when it already is one."""
-    X = _as_numeric_array(X, "X")
+def check_features(X, dtype: str = "float64", *, n_features: int | None = None, lazy: bool = False):
+    """X as a finite 2-D array of the compute dtype; no copy when it already is one.
+
+    With ``lazy`` a dask array stays a dask array (checked by dask computations, never gathered here).
+    """
+    X = _as_numeric_array(X, "X", lazy=lazy)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (rows x features), got {X.ndim}-D with shape {X.shape}. "
                          "Reshape your data: X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one row")
@@ -102,19 +107,21 @@ def check_features(X, dtype: str = "float64", *, n_features: int | None = None) 
     if not np.isfinite(total):
         bad = ~np.isfinite(X)
         if bad.any():
-            row, col = np.argwhere(bad)[0]
+            row, col = np.argwhere(np.asarray(bad))[0]
             raise ValueError(
                 f"X contains NaN or infinity ({int(bad.sum())} entries; first at row {row}, column {col})"
             )
     limit = np.finfo(DTYPES[dtype]).max
     if X.dtype.kind == "f" and X.dtype.itemsize > np.dtype(DTYPES[dtype]).itemsize and max(-X.min(), X.max()) > limit:
         raise ValueError(f"X has values beyond the {dtype} range (|x| > {limit:.3g})")
+    if _is_dask_array(X):
+        return X.astype(DTYPES[dtype])
     return np.asarray(X, dtype=DTYPES[dtype])  # a view, not a copy, when the dtype already matches
 
 
-def check_labels(y, *, n_rows: int) -> np.ndarray:
-    """y as a fresh float64 vector of 0.0/1.0."""
-    y = _as_numeric_array(y, "y")
+def check_labels(y, *, n_rows: int, lazy: bool = False):
+    """y as a fresh float64 vector of 0.0/1.0 (with ``lazy``, a dask array stays one)."""
+    y = _as_numeric_array(y, "y", lazy=lazy)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -126,7 +133,7 @@ def check_labels(y, *, n_rows: int) -> np.ndarray:
         raise ValueError("y contains NaN: labels must be 0 or 1")
     bad = (y != 0) & (y != 1)
     if bad.any():
-        examples = ", ".join(f"{v:g}" for v in np.unique(y[bad])[:5])
+        examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[bad]))[:5])
         raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
     return y
 
@@ -204,8 +211,21 @@ def _legacy_random_state(random_state) -> np.random.RandomState:
     raise TypeError(f"random_state must be None, an int or a numpy.random.RandomState, got {random_state!r}")
 
 
-def _as_numeric_array(values, name: str) -> np.ndarray:
-    """An ndarray of bool, integer or real floating dtype; a clear error for anything else."""
+def _is_dask_array(values) -> bool:
+    dask_array = sys.modules.get("dask.array")  # if dask was never imported, this is no dask array
+    return dask_array is not None and isinstance(values, dask_array.Array)
+
+
+def _as_numeric_array(values, name: str, *, lazy: bool = False):
+    """An array of bool, integer or real floating dtype; a clear error for anything else.
+
+    NumPy's, or with ``lazy`` a dask array as it is (sizes computed if unknown).
+    """
+    if lazy and _is_dask_array(values):
+        if any(math.isnan(size) for size in values.shape):
+            values = values.compute_chunk_sizes()
+        _check_numeric_dtype(values.dtype, name)
+        return values
     if hasattr(values, "toarray") and hasattr(values, "nnz"):  # scipy.sparse, without importing scipy
         raise TypeError(f"{name} is a sparse matrix: sparse input is not supported; pass {name}.toarray()")
     if isinstance(values, np.ma.MaskedArray):
@@ -216,8 +236,12 @@ def _as_numeric_array(values, name: str) -> np.ndarray:
         raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
     if array.dtype == object and array.size and all(isinstance(v, (numbers.Real, np.bool_)) for v in array.flat):
         array = array.astype(np.float64)  # e.g. a pandas frame mixing bool, int and float columns
-    if array.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: {name} must be real numbers (bool, int or float)")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be real numbers (bool, int or float), got non-numeric ({array.dtype}) values")
+    _check_numeric_dtype(array.dtype, name)
     return array
+
+
+def _check_numeric_dtype(dtype, name):
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} must be real numbers (bool, int or float)")
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers (bool, int or float), got non-numeric ({dtype}) values")

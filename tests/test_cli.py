@@ -156,6 +156,36 @@ def test_training_options_reach_train(tmp_path):
     assert "converged after" in done.stdout
 
 
+def test_train_and_predict_on_memory_mapped_npy_files(tmp_path):
+    import fastlogreg
+
+    X, y = fastlogreg.make_nba_like(5000)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    done = run(["train", "--x", "X.npy", "--y", "y.npy", "--epochs", "40", "--max-rows", "2", "--save", "m.json"],
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    expected = fastlogreg.train(X, y, epochs=40)
+    assert f"loss after training:  {expected.loss!r}" in done.stdout
+    assert any(line.split()[:5] == ["No.", "x0", "x1", "x2", "y"] for line in done.stdout.splitlines())
+    predicted = run(["predict", "m.json", "X.npy"], cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    np.testing.assert_array_equal(np.array(predicted.stdout.split()[1:], dtype=float), expected.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--x", "X.npy"], "both --x FEATURES.npy and --y LABELS.npy"),
+     (["data.csv", "--x", "X.npy", "--y", "X.npy"], "either a CSV or both"),
+     (["--x", "junk.npy", "--y", "junk.npy"], "junk.npy: not a numeric .npy file")],
+)
+def test_npy_mistakes(tmp_path, args, message):
+    np.save(tmp_path / "X.npy", np.ones((3, 2)))
+    (tmp_path / "junk.npy").write_bytes(b"\x89PNG\r\n\x1a\n")
+    done = run(["train", *args], cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.splitlines()) == 1
+
+
 def test_bench_prints_speeds(tmp_path):
     done = run(["bench", "--rows", "2000", "--epochs", "5"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -1,3 +1,4 @@
+import importlib.util
 import subprocess
 import sys
 
@@ -54,9 +55,10 @@ def test_predict_and_predict_proba(nba):
     assert result.predict(X).dtype == np.int64
 
 
-def test_available_backends_lists_all_three():
-    # numba is a hard dependency, so every registered backend is available
-    assert fastlogreg.available_backends() == ("python", "numpy", "numba")
+def test_available_backends():
+    # numba is a hard dependency; dask is an extra
+    expected = ("python", "numpy", "numba") + (("dask",) if importlib.util.find_spec("dask") else ())
+    assert fastlogreg.available_backends() == expected
 
 
 def test_random_state_object_is_used(nba):

@@ -20,6 +20,7 @@ _REGISTRY = {
     "python": ("fastlogreg.backends.pure_python", None),
     "numpy": ("fastlogreg.backends.numpy_vectorized", None),
     "numba": ("fastlogreg.backends.numba_fused", "numba"),
+    "dask": ("fastlogreg.backends.dask_blocks", "dask"),
 }
 _loaded = {}
 

@@ -79,6 +79,24 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, row
     return b, np.nan, epochs  # unreachable: the loop returns
 
 
+def block_sums(X, y, w, b):
+    """[summed loss, gradient of b, gradient of w...] over all rows of X, on this thread: the kernel
+    the dask backend runs on each block."""
+    return _block_sums(X, y.astype(np.uint8), w, float(b), chunk_rows(X.shape[1]))
+
+
+@jit()
+def _block_sums(X, labels, w, b, rows_per_chunk):
+    n, d = X.shape
+    partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
+    columns, z, loss_terms = _working_arrays(d, rows_per_chunk)
+    _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms)
+    totals = np.zeros(d + 2)
+    for c in range(partials.shape[0]):  # fixed order, as in _train
+        totals += partials[c]
+    return totals
+
+
 @jit(parallel=True)
 def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials):
     n, d = X.shape

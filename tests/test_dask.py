@@ -1,0 +1,121 @@
+"""The dask backend: same answers as the numba backend, locally and on a real two-process cluster."""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import fastlogreg
+from fastlogreg.data import make_nba_like
+from problems import random_problem, stable_learning_rate
+from test_agreement import assert_agree
+
+da = pytest.importorskip("dask.array", reason="the dask backend needs dask: pip install 'fastlogreg[dask]'")
+distributed = pytest.importorskip("distributed", reason="cluster tests need distributed: pip install 'fastlogreg[dask]'")
+
+
+def both(X, y, **options):
+    return fastlogreg.train(X, y, backend="dask", **options), fastlogreg.train(np.asarray(X), np.asarray(y), backend="numba", **options)
+
+
+# --- dask's local threads (no client) ---------------------------------------------------------------
+
+def test_tutorial_start_and_first_epochs_match_numba(nba):
+    options = dict(learning_rate=0.001, epochs=200, reduction="sum", init="normal", random_state=220104)
+    result, reference = both(*nba, **options)
+    assert result.loss_history[0] == pytest.approx(70.75679650741478, rel=1e-12)
+    assert_agree(result, reference)
+
+
+@pytest.mark.parametrize("chunks", [(997, 3), (250, 1), (4000, 3)], ids=["uneven rows", "split columns", "one block"])
+def test_any_chunking_of_a_dask_array(chunks):
+    X, y = make_nba_like(4000, random_state=3)
+    X_dask, y_dask = da.from_array(X, chunks=chunks), da.from_array(y, chunks=1500)
+    assert_agree(*both(X_dask, y_dask, learning_rate=0.01, epochs=30))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(l2=0.5, reduction="sum"), dict(tol=1e-4, epochs=5000), dict(standardize=True, learning_rate=0.5),
+     dict(dtype="float32"), dict(callback=lambda epoch, loss: epoch >= 20, callback_every=10)],
+    ids=["l2", "tol", "standardize", "float32", "callback"],
+)
+def test_every_option_matches_numba(options):
+    X, y = random_problem(300, 4, seed=1)
+    settings = dict(learning_rate=stable_learning_rate(X, options.get("reduction", "mean")), epochs=60)
+    settings.update(options)
+    result, reference = both(X, y, **settings)
+    assert (result.epochs_run, result.converged) == (reference.epochs_run, reference.converged)
+    assert_agree(result, reference)
+
+
+@pytest.mark.parametrize(
+    "X, y, error, message",
+    [
+        (da.from_array(np.array([[1.0, np.nan], [2.0, 3.0]]), chunks=1), [0, 1], ValueError, "X contains NaN or infinity"),
+        (da.ones((4, 2), chunks=2), da.from_array(np.array([0, 1, 2, 1]), chunks=2), ValueError, "only 0 and 1 labels, found 2"),
+        (da.ones((4, 2), chunks=2), da.zeros(3, chunks=2), ValueError, "X has 4 rows, y has 3"),
+        (da.ones((4,), chunks=2), [0, 1, 0, 1], ValueError, "X must be 2-D"),
+        (da.ones((4, 2), chunks=2) * 1j, [0, 1, 0, 1], ValueError, "Complex data not supported"),
+    ],
+)
+def test_bad_dask_input_gets_the_same_errors(X, y, error, message):
+    with pytest.raises(error, match=message):
+        fastlogreg.train(X, y, backend="dask", epochs=2)
+
+
+def test_dask_input_to_other_backends_is_gathered():
+    X, y = make_nba_like(1000)
+    gathered = fastlogreg.train(da.from_array(X, chunks=300), da.from_array(y, chunks=300), backend="numpy", epochs=5)
+    np.testing.assert_array_equal(gathered.weights, fastlogreg.train(X, y, backend="numpy", epochs=5).weights)
+
+
+# --- a real cluster: two worker processes on 127.0.0.1 ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, worker_dashboard_address=None)
+    client = distributed.Client(cluster, timeout="60s")
+    client.wait_for_workers(2, timeout=60)
+    yield client
+    client.close(timeout=30)
+    cluster.close(timeout=30)
+
+
+def test_cluster_matches_numba_and_uses_both_workers(client):
+    X, y = make_nba_like(200_000, random_state=4)
+    with distributed.get_task_stream(client) as tasks:
+        result = fastlogreg.train(X, y, backend="dask", epochs=10)
+    assert_agree(result, fastlogreg.train(X, y, backend="numba", epochs=10))
+    kernel_workers = {task["worker"] for task in tasks.data if "block_partials" in str(task["key"])}
+    assert kernel_workers == set(client.scheduler_info()["workers"]), kernel_workers
+
+
+def test_a_killed_worker_does_not_change_the_answer(client):
+    X, y = make_nba_like(400_000, random_state=5)
+    epochs = 400
+    expected = fastlogreg.train(X, y, backend="numba", epochs=epochs)
+    pids = client.run(os.getpid)
+    victim = pids[sorted(pids)[0]]
+    killed_at = []
+
+    def kill():  # from another thread, while train() is inside one backend call
+        os.kill(victim, signal.SIGKILL)
+        killed_at.append(time.perf_counter())
+
+    timer = threading.Timer(1.5, kill)
+    start = time.perf_counter()
+    timer.start()
+    result = fastlogreg.train(X, y, backend="dask", epochs=epochs)
+    finished = time.perf_counter()
+    timer.join()
+    assert killed_at and start < killed_at[0] < finished, "the kill must land during training"
+    assert victim not in client.run(os.getpid).values()  # that process is gone (its nanny may restart one)
+    assert finished - start < 240
+    assert result.epochs_run == epochs
+    np.testing.assert_array_equal(result.weights, fastlogreg.train(X, y, backend="dask", epochs=epochs).weights)
+    assert_agree(result, expected)
