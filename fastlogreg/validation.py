@@ -1,7 +1,7 @@
 """Every check on train()'s inputs, in one place, before any backend runs.
 
-The backends may then assume: X is a 2-D finite float32/float64 ndarray with at least one row and
-one column; y is a float64 vector of 0.0/1.0 of the same length; the start is a fresh float64 weight
+The backends may then assume: X is a 2-D finite float32/float64 ndarray (a dask array, for the dask
+backend) with at least one row and one column; y is a float64 vector of 0.0/1.0 of the same length; the start is a fresh float64 weight
 vector and a float bias; the hyper-parameters are in range.
 """
 
@@ -46,24 +46,15 @@ class Problem:
 def validate(X, y, *, backend, learning_rate, epochs, reduction, init, random_state, dtype,
              l2, tol, standardize, progress, callback, callback_every) -> Problem:
     get_backend(backend)  # unknown or uninstalled backend: fail before looking at the data
-    lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
-    dtype = check_dtype(dtype)
-    X = check_features(X, dtype, lazy=lazy)
-    y = check_labels(y, n_rows=X.shape[0], lazy=lazy)
-    weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     if progress is True and importlib.util.find_spec("tqdm") is None:
         raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
-    return Problem(
-        X=X,
-        y=y,
-        weights=weights,
-        bias=bias,
+    settings = dict(  # the cheap checks first: a mistyped setting should not wait for a pass over X
         learning_rate=_positive_real(learning_rate, "learning_rate"),
         epochs=_count(epochs, "epochs", minimum=0),
         reduction=check_reduction(reduction),
-        dtype=dtype,
+        dtype=check_dtype(dtype),
         backend=backend,
         l2=_non_negative_real(l2, "l2"),
         tol=None if tol is None else _non_negative_real(tol, "tol"),
@@ -72,6 +63,11 @@ def validate(X, y, *, backend, learning_rate, epochs, reduction, init, random_st
         callback=callback,
         callback_every=_count(callback_every, "callback_every", minimum=1),
     )
+    lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
+    X = check_features(X, settings["dtype"], lazy=lazy)
+    y = check_labels(y, n_rows=X.shape[0], lazy=lazy)
+    weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
+    return Problem(X=X, y=y, weights=weights, bias=bias, **settings)
 
 
 def check_dtype(dtype) -> str:

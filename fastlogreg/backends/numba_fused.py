@@ -6,17 +6,17 @@ How an epoch runs, and why:
   order afterwards: no races, and the same bits whether one thread or many ran the chunks.
 - Large problems run the chunks on all cores (``prange``); small ones stay on one thread, where
   starting threads every epoch would cost more than it saves. Same chunks, same answer.
-- A chunk is first copied into a small column-major float64 buffer that stays in cache. From there
-  every loop is contiguous and branch-free and so vectorizes: the scores z, then the loss terms and
-  residuals (with numba_math's exp and log1p), then the gradient sums. X itself is read once per
-  epoch and never copied whole, whatever its layout or float dtype.
+- A chunk of a few features (or of column-major X) is first copied into a small column-major float64
+  buffer that stays in cache; wide row-major X is read row by row instead. From there every loop is
+  contiguous and branch-free and so vectorizes: the scores z, then the loss terms and residuals (with
+  numba_math's exp and log1p), then the gradient sums. X itself is read once per epoch and never
+  copied whole, whatever its layout or float dtype.
 """
 
 import threading
 
 import numba
 import numpy as np
-
 from numba.extending import overload
 
 from .numba_config import JIT_OPTIONS, jit
@@ -62,9 +62,7 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, row
             _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials)
         else:
             _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms)
-        totals[:] = 0.0
-        for c in range(partials.shape[0]):  # fixed order: repeatable to the bit
-            totals += partials[c]
+        _add_in_order(partials, totals)
         squared_norm = 0.0
         for j in range(d):
             squared_norm += w[j] * w[j]
@@ -91,10 +89,17 @@ def _block_sums(X, labels, w, b, rows_per_chunk):
     partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
     columns, z, loss_terms = _working_arrays(d, rows_per_chunk)
     _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms)
-    totals = np.zeros(d + 2)
-    for c in range(partials.shape[0]):  # fixed order, as in _train
-        totals += partials[c]
+    totals = np.empty(d + 2)
+    _add_in_order(partials, totals)
     return totals
+
+
+@jit()
+def _add_in_order(partials, totals):
+    """totals = the sum of the rows of partials, in row order: the same bits however they were computed."""
+    totals[:] = 0.0
+    for c in range(partials.shape[0]):
+        totals += partials[c]
 
 
 @jit(parallel=True)
@@ -129,7 +134,7 @@ def _chunk_sums(X, labels, w, b, start, stop, columns, z, loss_terms, partials, 
     """
     m, d = stop - start, X.shape[1]
     by_rows = X.flags.c_contiguous and d > 4
-    if by_rows:  # wide rows: each score is a dot product along one contiguous row
+    if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
         for i in range(m):
             z[i] = b + _dot_row(X, start + i, w)
     else:  # a few features, or columns already contiguous: work column by column from a cached copy
