@@ -91,7 +91,7 @@ def test_cluster_matches_numba_and_uses_both_workers(client):
     with distributed.get_task_stream(client) as tasks:
         result = fastlogreg.train(X, y, backend="dask", epochs=10)
     assert_agree(result, fastlogreg.train(X, y, backend="numba", epochs=10))
-    kernel_workers = {task["worker"] for task in tasks.data if "block_partials" in str(task["key"])}
+    kernel_workers = {task["worker"] for task in tasks.data if "block_sums" in str(task["key"])}
     assert kernel_workers == set(client.scheduler_info()["workers"]), kernel_workers
 
 

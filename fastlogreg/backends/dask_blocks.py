@@ -29,11 +29,12 @@ def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss
         # whose worker died. distributed warns about large graphs; here the size is the point.
         warnings.filterwarnings("ignore", message="Sending large graph")
         X, labels = dask.persist(*_as_blocks(X, y))
+    blocks = list(zip(X.to_delayed().ravel(), labels.to_delayed().ravel()))  # in row order
     scale = 1.0 / X.shape[0] if mean else 1.0
     w, b = weights.copy(), float(bias)
     loss_history, previous = [], previous_loss
     for epoch in range(epochs + 1):  # the last pass only measures the loss at the final weights
-        totals = _epoch_sums(X, labels, w, b)
+        totals = _epoch_sums(blocks, w, b)
         loss = totals[0] * scale + 0.5 * l2 * float(w @ w)
         if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
             return w, b, loss, np.array(loss_history, dtype=np.float64)
@@ -43,19 +44,18 @@ def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss
         previous = loss
 
 
-def _epoch_sums(X, labels, w, b):
-    d = X.shape[1]
-    partials = da.map_blocks(
-        _block_partials, X, labels[:, None], w, b, dtype=np.float64, chunks=((1,) * X.numblocks[0], (d + 2,))
-    ).compute()
-    totals = np.zeros(d + 2)
-    for row in partials:  # block order: the sum does not depend on which worker finished first
+def _epoch_sums(blocks, w, b):
+    """One task per block (plain delayed calls: a few milliseconds per epoch where an array graph
+    costs several times that), then the partial sums added in block order — the same bits whichever
+    worker finished first."""
+    partials = dask.compute(*[_block_sums(X_block, labels_block, w, b) for X_block, labels_block in blocks])
+    totals = np.zeros(w.shape[0] + 2)
+    for row in partials:
         totals += row
     return totals
 
 
-def _block_partials(X_block, labels_block, w, b):
-    return block_sums(X_block, labels_block[:, 0], w, b)[np.newaxis, :]
+_block_sums = dask.delayed(block_sums, pure=False)  # pure=False: a fresh key every epoch
 
 
 def _as_blocks(X, y):
