@@ -94,7 +94,7 @@ def _block_sums(X, labels, w, b, rows_per_chunk):
     return totals
 
 
-@jit()
+@jit(inline="always")
 def _add_in_order(partials, totals):
     """totals = the sum of the rows of partials, in row order: the same bits however they were computed."""
     totals[:] = 0.0
@@ -111,7 +111,7 @@ def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials):
         _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), columns, z, loss_terms, partials, c)
 
 
-@jit()
+@jit(inline="always")
 def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms):
     n = X.shape[0]
     for c in range(partials.shape[0]):
@@ -125,7 +125,7 @@ def _working_arrays(d, rows):
     return np.empty((d, rows)), np.empty(rows), np.empty(rows)
 
 
-@jit()
+@jit(inline="always")
 def _chunk_sums(X, labels, w, b, start, stop, columns, z, loss_terms, partials, c):
     """partials[c] = [summed loss, gradient of b, gradient of w...] over rows start:stop.
 
@@ -151,16 +151,7 @@ def _chunk_sums(X, labels, w, b, start, stop, columns, z, loss_terms, partials, 
         loss_terms[i] = max(z_i, 0.0) + log1p_unit(e) - y_i * z_i  # log(1 + e^z) - y z
         inverse = 1.0 / (1.0 + e)
         z[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # residual p - y, reusing z's buffer
-    partials[c, 0] = _sum(loss_terms, m)
-    partials[c, 1] = _sum(z, m)
-    if by_rows:
-        partials[c, 2:] = 0.0
-        for i in range(m):
-            for j in range(d):
-                partials[c, 2 + j] += z[i] * X[start + i, j]
-    else:
-        for j in range(d):
-            partials[c, 2 + j] = _dot_column(z, columns, j, m)
+    _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c)
 
 
 def _load_columns(X, start, m, columns):
@@ -174,7 +165,7 @@ def _load_columns_any_layout(X, start, m, columns):
             columns[j, i] = X[start + i, j]
 
 
-@overload(_load_columns, jit_options=JIT_OPTIONS)
+@overload(_load_columns, jit_options=JIT_OPTIONS, inline="always")
 def _load_columns_for(X, start, m, columns):
     def row_major(X, start, m, columns):
         d = X.shape[1]
@@ -201,19 +192,29 @@ def _load_columns_for(X, start, m, columns):
 
 
 @jit(reduction=True)
-def _sum(a, length):
+def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
+    """partials[c] = [sum of loss terms, sum of residuals, gradient of w]: every sum of a chunk in one
+    call (calls cost reference counting; reassociation here lets each sum vectorize)."""
     total = 0.0
-    for i in range(length):
-        total += a[i]
-    return total
-
-
-@jit(reduction=True)
-def _dot_column(a, columns, j, length):
+    for i in range(m):
+        total += loss_terms[i]
+    partials[c, 0] = total
     total = 0.0
-    for i in range(length):
-        total += a[i] * columns[j, i]
-    return total
+    for i in range(m):
+        total += z[i]
+    partials[c, 1] = total
+    d = X.shape[1]
+    if by_rows:  # accumulate along wide contiguous rows of X
+        partials[c, 2:] = 0.0
+        for i in range(m):
+            for j in range(d):
+                partials[c, 2 + j] += z[i] * X[start + i, j]
+    else:
+        for j in range(d):
+            total = 0.0
+            for i in range(m):
+                total += z[i] * columns[j, i]
+            partials[c, 2 + j] = total
 
 
 @jit(reduction=True)
