@@ -11,7 +11,7 @@ class Size:
     name: str
     rows: int
     features: int
-    epochs: int  # per timed round: enough that one round is well above timer noise
+    epochs: int  # per timed round: enough to dwarf timer noise and train()'s per-call input checks
 
     @property
     def label(self):
@@ -22,8 +22,8 @@ SIZES = [
     Size("tutorial", 12, 3, 3000),
     Size("1k", 1_000, 3, 1000),
     Size("100k", 100_000, 3, 50),
-    Size("1M", 1_000_000, 3, 10),
-    Size("wide", 100_000, 64, 10),
+    Size("1M", 1_000_000, 3, 50),
+    Size("wide", 100_000, 64, 30),
 ]
 # The pure-Python reference is timed only where a round finishes in well under a second.
 PYTHON_MAX_ROW_EPOCHS = 100_000
