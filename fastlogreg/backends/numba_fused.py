@@ -99,7 +99,8 @@ def _add_in_order(partials, totals):
     """totals = the sum of the rows of partials, in row order: the same bits however they were computed."""
     totals[:] = 0.0
     for c in range(partials.shape[0]):
-        totals += partials[c]
+        for k in range(totals.shape[0]):  # element by element: a row view would cost reference counting
+            totals[k] += partials[c, k]
 
 
 @jit(parallel=True)
