@@ -5,6 +5,9 @@ the range reduction in numba_math.exp_nonpositive. Only two narrow licences are 
 - "contract" everywhere: multiply-adds may fuse into FMAs (one rounding instead of two);
 - "reassoc" in the reduction helpers alone, so their sums vectorize. The order LLVM picks is fixed
   in the compiled code, so results stay bitwise repeatable from call to call.
+
+numba's on-disk cache is keyed on each kernel's own source file, not on this one: after changing an
+option here, delete the ``__pycache__/*.nbi``/``*.nbc`` files of the backends (a fresh install has none).
 """
 
 import warnings
@@ -20,15 +23,16 @@ JIT_OPTIONS = dict(
 )
 
 
-def jit(*, parallel=False, reduction=False, inline="never"):
-    """``numba.njit`` with the package's options; caching falls back to off when no directory is writable."""
-    options = dict(JIT_OPTIONS, parallel=parallel, inline=inline)
+def jit(*, parallel=False, reduction=False, allocates=True, inline="never"):
+    """``numba.njit`` with the package's options; caching falls back to off when no directory is writable.
+
+    ``allocates=False`` compiles without numba's reference counting, for kernels that create no
+    arrays: otherwise every array argument costs an incref and a decref per call, which is most of an
+    epoch's fixed cost on a dozen rows.
+    """
+    options = dict(JIT_OPTIONS, parallel=parallel, inline=inline, _nrt=allocates)
     if reduction:
         options["fastmath"] = REDUCTION_FASTMATH
-        # Reductions allocate nothing, so they can run without numba's reference counting: each
-        # array argument would otherwise cost an incref and a decref per call, which is most of an
-        # epoch's fixed cost on a dozen rows.
-        options["_nrt"] = False
 
     def decorate(function):
         try:

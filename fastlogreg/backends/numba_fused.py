@@ -41,7 +41,7 @@ def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss
     loss_history = np.empty(epochs)
     parallel = X.size >= PARALLEL_MIN_ENTRIES
     arguments = (X, labels, w, float(bias), learning_rate, epochs, scale, l2, tol, previous_loss,
-                 chunk_rows(X.shape[1]), parallel, loss_history)
+                 chunk_rows(X.shape[1]), _by_rows(X), parallel, loss_history)
     if parallel:
         with _PARALLEL_LOCK:
             bias, loss, epochs_run = _train(*arguments)
@@ -51,7 +51,8 @@ def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss
 
 
 @jit()
-def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, rows_per_chunk, parallel, loss_history):
+def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, rows_per_chunk, by_rows, parallel,
+           loss_history):
     """Gradient descent in place on w; returns the final bias, the loss there and the epochs run."""
     n, d = X.shape
     partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
@@ -59,9 +60,9 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, row
     columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # the serial path's, reused every epoch
     for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
         if parallel:
-            _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials)
+            _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, by_rows, partials)
         else:
-            _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms)
+            _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, columns, z, loss_terms)
         _add_in_order(partials, totals)
         squared_norm = 0.0
         for j in range(d):
@@ -80,21 +81,26 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, row
 def block_sums(X, y, w, b):
     """[summed loss, gradient of b, gradient of w...] over all rows of X, on this thread: the kernel
     the dask backend runs on each block."""
-    return _block_sums(X, y.astype(np.uint8), w, float(b), chunk_rows(X.shape[1]))
+    return _block_sums(X, y.astype(np.uint8), w, float(b), chunk_rows(X.shape[1]), _by_rows(X))
+
+
+def _by_rows(X) -> bool:
+    """Whether chunks read X row by row (wide row-major X) instead of through a column copy."""
+    return bool(X.flags.c_contiguous and X.shape[1] > 4)
 
 
 @jit()
-def _block_sums(X, labels, w, b, rows_per_chunk):
+def _block_sums(X, labels, w, b, rows_per_chunk, by_rows):
     n, d = X.shape
     partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
     columns, z, loss_terms = _working_arrays(d, rows_per_chunk)
-    _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms)
+    _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, columns, z, loss_terms)
     totals = np.empty(d + 2)
     _add_in_order(partials, totals)
     return totals
 
 
-@jit(inline="always")
+@jit(allocates=False)
 def _add_in_order(partials, totals):
     """totals = the sum of the rows of partials, in row order: the same bits however they were computed."""
     totals[:] = 0.0
@@ -104,20 +110,22 @@ def _add_in_order(partials, totals):
 
 
 @jit(parallel=True)
-def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, partials):
+def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, by_rows, partials):
     n, d = X.shape
     for c in numba.prange(partials.shape[0]):
         start = c * rows_per_chunk
         columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # per chunk: threads never share
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), columns, z, loss_terms, partials, c)
+        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms,
+                    partials, c)
 
 
-@jit(inline="always")
-def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, partials, columns, z, loss_terms):
+@jit(allocates=False)
+def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, columns, z, loss_terms):
     n = X.shape[0]
     for c in range(partials.shape[0]):
         start = c * rows_per_chunk
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), columns, z, loss_terms, partials, c)
+        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms,
+                    partials, c)
 
 
 @jit(inline="always")
@@ -126,15 +134,14 @@ def _working_arrays(d, rows):
     return np.empty((d, rows)), np.empty(rows), np.empty(rows)
 
 
-@jit(inline="always")
-def _chunk_sums(X, labels, w, b, start, stop, columns, z, loss_terms, partials, c):
+@jit(allocates=False)
+def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, partials, c):
     """partials[c] = [summed loss, gradient of b, gradient of w...] over rows start:stop.
 
     No array views are made here: each costs reference counting, which shows when the whole
     problem is one small chunk (the tutorial's 12 rows).
     """
     m, d = stop - start, X.shape[1]
-    by_rows = X.flags.c_contiguous and d > 4
     if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
         for i in range(m):
             z[i] = b + _dot_row(X, start + i, w)
@@ -192,7 +199,7 @@ def _load_columns_for(X, start, m, columns):
     return row_major if X.layout == "C" else _load_columns_any_layout.py_func
 
 
-@jit(reduction=True)
+@jit(reduction=True, allocates=False)
 def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
     """partials[c] = [sum of loss terms, sum of residuals, gradient of w]: every sum of a chunk in one
     call (calls cost reference counting; reassociation here lets each sum vectorize)."""
@@ -218,7 +225,7 @@ def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
             partials[c, 2 + j] = total
 
 
-@jit(reduction=True)
+@jit(reduction=True, allocates=False)
 def _dot_row(X, i, w):
     total = 0.0
     for j in range(w.shape[0]):
