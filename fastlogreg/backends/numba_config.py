@@ -26,7 +26,8 @@ JIT_OPTIONS = dict(
 def jit(*, parallel=False, reduction=False, allocates=True, inline="never"):
     """``numba.njit`` with the package's options; caching falls back to off when no directory is writable.
 
-    ``allocates=False`` compiles without numba's reference counting, for kernels that create no
+    ``allocates=False`` compiles without numba's reference counting (its private but long-standing
+    ``_nrt`` option), for kernels that create no
     arrays: otherwise every array argument costs an incref and a decref per call, which is most of an
     epoch's fixed cost on a dozen rows.
     """
