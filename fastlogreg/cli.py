@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
 import sys
 import time
+from pathlib import Path
+
+import numpy as np
 
 from . import training
 from .backends import _REGISTRY, available_backends
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"mean or summed loss (default: {training.DEFAULT_REDUCTION})")
     train.add_argument("--init", default="zeros", choices=INITS, help="starting weights (default: zeros)")
     train.add_argument("--random-state", type=int, default=None, help="seed for --init normal")
-    train.add_argument("--dtype", default="float64", choices=list(DTYPES), help="dtype X is trained in")
+    train.add_argument("--dtype", default=None, choices=list(DTYPES),
+                       help="dtype X is trained in (default: a float .npy file's own, else float64)")
     train.add_argument("--l2", type=float, default=0.0, help="L2 penalty l2/2 ||w||^2 on the weights (default: 0)")
     train.add_argument("--tol", type=float, default=None,
                        help="stop when the loss changes by less than this fraction between epochs")
@@ -112,10 +115,7 @@ def main(argv=None) -> int:
 
 def _train(args) -> int:
     if args.plot:
-        try:
-            importlib.import_module("matplotlib")  # before training, not after it
-        except ImportError:
-            raise ImportError("--plot needs matplotlib: pip install matplotlib (or fastlogreg[plot])") from None
+        _check_plot_path(args.plot)  # before training, not after it
     if (args.x is None) != (args.y is None) or (args.x and args.csv):
         raise ValueError("give either a CSV or both --x FEATURES.npy and --y LABELS.npy")
     if args.x:
@@ -126,9 +126,10 @@ def _train(args) -> int:
     if progress is None:
         long_run = table.X.shape[0] * max(args.epochs, 0) > LONG_RUN_ROW_EPOCHS
         progress = long_run and sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
+    dtype = args.dtype or (table.X.dtype.name if table.X.dtype.name in DTYPES else "float64")  # no copy of a .npy
     result = training.train(
         table.X, table.y, backend=args.backend, learning_rate=args.learning_rate, epochs=args.epochs,
-        reduction=args.reduction, init=args.init, random_state=args.random_state, dtype=args.dtype,
+        reduction=args.reduction, init=args.init, random_state=args.random_state, dtype=dtype,
         l2=args.l2, tol=args.tol, standardize=args.standardize, progress=progress,
     )
     print(report(table, result, max_rows=args.max_rows))
@@ -153,6 +154,9 @@ def _predict(args) -> int:
     elif X.shape[1] != d:
         raise ValueError(f"{args.csv}: {X.shape[1]} columns, but the model takes {d} features (plus an optional label)")
     probabilities = model.predict_proba(X)
+    if y is not None:  # checked before anything is printed
+        quality = (f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f} "
+                   f"({table.feature_names[d]} as the label)")
     lines = ["probability", *(repr(float(p)) for p in probabilities)]
     if args.output:
         with open(args.output, "w") as file:
@@ -160,8 +164,7 @@ def _predict(args) -> int:
     else:
         print("\n".join(lines))
     if y is not None:
-        print(f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f} "
-              f"({table.feature_names[d]} as the label)", file=sys.stderr)
+        print(quality, file=sys.stderr)
     return 0
 
 
@@ -179,7 +182,7 @@ def _bench(args) -> int:
     baseline = rates.get("numpy")
     print(f"{args.rows:,} rows x {args.features} features, {args.dtype}, {args.epochs} epochs per run, best of 3")
     for backend, rate in rates.items():
-        speedup = f"  {rate / baseline:8.1f}x numpy" if baseline else ""
+        speedup = f"  {rate / baseline:8.3g}x numpy" if baseline else ""
         print(f"{backend:>8}: {rate:12,.1f} epochs/s{speedup}")
     return 0
 
@@ -217,16 +220,31 @@ def report(table, result, *, max_rows: int) -> str:
     return "\n".join(lines)
 
 
-def plot_loss(result, path) -> None:
-    """The loss before each epoch, on a log scale when it spans more than a factor of ten."""
-    import matplotlib
-
+def _check_plot_path(path) -> None:
+    """matplotlib is there, the folder exists and the format is one it writes: or a one-line error."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("--plot needs matplotlib: pip install matplotlib (or fastlogreg[plot])") from None
     matplotlib.use("Agg")  # files only: no window, no display needed
     import matplotlib.pyplot as plt
 
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise ValueError(f"--plot {path}: the folder {target.parent} does not exist")
+    formats = plt.figure().canvas.get_supported_filetypes()
+    plt.close("all")
+    if target.suffix.lstrip(".").lower() not in formats:
+        raise ValueError(f"--plot {path}: unknown image format; use one of {', '.join(sorted(formats))}")
+
+
+def plot_loss(result, path) -> None:
+    """The loss before each epoch and at the end, on a log scale when it spans more than a factor of ten."""
+    import matplotlib.pyplot as plt
+
+    history = np.append(result.loss_history, result.loss)  # ... and the loss after the last update
     figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
-    axes.plot(range(result.epochs_run), result.loss_history, color="tab:blue", linewidth=1.6)
-    history = result.loss_history
+    axes.plot(range(history.size), history, color="tab:blue", linewidth=1.6, marker="o" if history.size == 1 else None)
     if history.size and history.min() > 0 and history.max() / history.min() > 10:
         axes.set_yscale("log")
     axes.set_xlabel("epoch")

@@ -17,6 +17,14 @@ from .training import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_REDUCTION, 
 from .validation import check_features
 
 
+def _feature_names(X):
+    """A pandas frame's column names, when they are all strings (scikit-learn's rule); else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or not all(isinstance(name, str) for name in columns):
+        return None
+    return np.asarray(list(columns), dtype=object)
+
+
 class NotFittedError(ValueError, AttributeError):
     """Predicting before fit (both a ValueError and an AttributeError, as scikit-learn's)."""
 
@@ -91,6 +99,7 @@ class LogisticRegressionGD:
     def fit(self, X, y):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        names = _feature_names(X)
         X = check_features(X)
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -110,6 +119,10 @@ class LogisticRegressionGD:
         self.intercept_ = np.array([self.result_.bias])
         self.n_features_in_ = X.shape[1]
         self.n_iter_ = self.result_.epochs_run
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         return self
 
     def decision_function(self, X):
@@ -138,6 +151,11 @@ class LogisticRegressionGD:
         return self.result_
 
     def _check_width(self, X):
+        self._fitted()
+        names, fitted_names = _feature_names(X), getattr(self, "feature_names_in_", None)
+        if names is not None and fitted_names is not None and list(names) != list(fitted_names):
+            raise ValueError(f"The feature names should match those that were passed during fit: got "
+                             f"{list(names)}, fitted on {list(fitted_names)}")
         X = check_features(X)
         if X.shape[1] != self._fitted().weights.shape[0]:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "

@@ -32,6 +32,7 @@ class TrainResult:
     tol: float | None = None
     standardize: bool = False
     dtype: str = "float64"
+    version: str = ""  # of fastlogreg, when it trained this model
 
     # --- using the model -------------------------------------------------------------------------
 
@@ -88,12 +89,9 @@ class TrainResult:
 
     def save(self, path) -> None:
         """Write the model to a JSON file (plain text; floats round-trip exactly)."""
-        from . import __version__
-
         record = asdict(self)
         record.update(weights=self.weights.tolist(), loss_history=self.loss_history.tolist())
-        document = {"format": FILE_FORMAT, "format_version": FILE_FORMAT_VERSION,
-                    "fastlogreg_version": __version__, "model": record}
+        document = {"format": FILE_FORMAT, "format_version": FILE_FORMAT_VERSION, "model": record}
         Path(path).write_text(json.dumps(document, indent=1) + "\n")
 
 
@@ -101,24 +99,73 @@ def load(path) -> TrainResult:
     """Read a model written by ``TrainResult.save``; a damaged or foreign file raises ValueError."""
     try:
         document = json.loads(Path(path).read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not a fastlogreg model file (not JSON: {error})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise ValueError(f"{path}: not a fastlogreg model file (not JSON: {type(error).__name__})") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ValueError(f"{path}: not a fastlogreg model file (no 'format': '{FILE_FORMAT}')")
-    if document.get("format_version") != FILE_FORMAT_VERSION:
+    if type(document.get("format_version")) is not int or document["format_version"] != FILE_FORMAT_VERSION:
         raise ValueError(f"{path}: model file format {document.get('format_version')!r} is not supported")
     record = document.get("model")
     expected = {f.name for f in fields(TrainResult)}
     if not isinstance(record, dict) or set(record) != expected:
         raise ValueError(f"{path}: damaged model file (the model's fields are not {sorted(expected)})")
     try:
-        weights = np.array(record["weights"], dtype=np.float64)
-        history = np.array(record["loss_history"], dtype=np.float64)
-        numbers = [float(record[name]) for name in ("bias", "loss", "learning_rate", "l2")]
-    except (TypeError, ValueError) as error:
+        return _model_from(record)
+    except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"{path}: damaged model file ({error})") from None
-    if weights.ndim != 1 or weights.size == 0 or history.ndim != 1 or history.size != record["epochs_run"]:
-        raise ValueError(f"{path}: damaged model file (weights or loss history have the wrong shape)")
-    if not (np.isfinite(weights).all() and all(map(math.isfinite, numbers))):
-        raise ValueError(f"{path}: damaged model file (non-finite numbers)")
-    return TrainResult(**{**record, "weights": weights, "loss_history": history})
+
+
+def _model_from(record) -> TrainResult:
+    """A TrainResult from a saved record, every field checked for type and range."""
+    from .backends import _REGISTRY
+    from .validation import DTYPES, REDUCTIONS
+
+    def vector(name):
+        values = record[name]
+        if not (isinstance(values, list) and all(_is_number(v) for v in values)):
+            raise ValueError(f"{name} must be a list of numbers")
+        array = np.array(values, dtype=np.float64)
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} has non-finite numbers")
+        return array
+
+    def number(name, minimum=-math.inf):
+        value = record[name]
+        if not _is_number(value) or not (math.isfinite(float(value)) and float(value) >= minimum):
+            raise ValueError(f"{name} must be a finite number >= {minimum}, got {value!r}")
+        return float(value)
+
+    def count(name):
+        value = record[name]
+        if type(value) is not int or value < 0:
+            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+        return value
+
+    def flag(name):
+        if type(record[name]) is not bool:
+            raise ValueError(f"{name} must be true or false, got {record[name]!r}")
+        return record[name]
+
+    def choice(name, allowed):
+        if record[name] not in allowed:
+            raise ValueError(f"{name} must be one of {sorted(allowed)}, got {record[name]!r}")
+        return record[name]
+
+    weights, history = vector("weights"), vector("loss_history")
+    epochs_run = count("epochs_run")
+    if weights.size == 0 or history.size != epochs_run:
+        raise ValueError("weights are empty or loss_history does not have epochs_run entries")
+    if not isinstance(record["version"], str):
+        raise ValueError(f"version must be text, got {record['version']!r}")
+    return TrainResult(
+        weights=weights, bias=number("bias"), loss=number("loss"), loss_history=history, epochs_run=epochs_run,
+        converged=flag("converged"), backend=choice("backend", set(_REGISTRY)),
+        reduction=choice("reduction", set(REDUCTIONS)), learning_rate=number("learning_rate", 0.0),
+        epochs=count("epochs"), l2=number("l2", 0.0),
+        tol=None if record["tol"] is None else number("tol", 0.0), standardize=flag("standardize"),
+        dtype=choice("dtype", set(DTYPES)), version=record["version"],
+    )
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 
+# A feature whose standard deviation is within this factor of its mean's rounding error is constant.
+CONSTANT_RELATIVE_SPREAD = 64 * np.finfo(np.float64).eps
+
+
 @dataclass(frozen=True)
 class Standardization:
     mean: np.ndarray  # per feature, float64
@@ -20,9 +24,15 @@ class Standardization:
 
     @classmethod
     def of(cls, X) -> "Standardization":
-        mean = np.asarray(X.mean(axis=0, dtype=np.float64))  # asarray: a dask array's statistics computed here
-        scale = np.array(X.std(axis=0, dtype=np.float64))
-        scale[scale == 0] = 1.0  # a constant feature stays 0 after centring; nothing to divide
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
+            mean = np.asarray(X.mean(axis=0, dtype=np.float64))  # asarray: a dask array's statistics computed here
+            scale = np.array(X.std(axis=0, dtype=np.float64))
+        if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            raise ValueError("X's values are too large to standardize (their mean or spread overflows float64)")
+        # A constant feature's computed spread is rounding noise, not zero (0.1 repeated has a standard
+        # deviation of 1e-17): dividing by it would blow the noise up. Such a feature stays as centred.
+        constant = scale <= CONSTANT_RELATIVE_SPREAD * np.abs(mean)
+        scale[constant] = 1.0
         return cls(mean, scale)
 
     def transform(self, X) -> np.ndarray:

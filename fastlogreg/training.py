@@ -18,9 +18,11 @@ from .validation import Problem, validate
 DEFAULT_LEARNING_RATE = 0.01
 DEFAULT_EPOCHS = 1000
 DEFAULT_REDUCTION = "mean"
-# With a progress bar and no callback, the backend runs this many blocks of epochs (so the numba
-# kernel leaves compiled code about a hundred times per run, not once per epoch).
+# With a progress bar and no callback, the backend runs up to this many blocks of epochs, each at least
+# MIN_PROGRESS_BLOCK long: the numba kernel leaves compiled code at most a hundred times per run, and
+# the one extra pass each block ends with (measuring the loss) costs at most 1/16 more work.
 PROGRESS_UPDATES = 100
+MIN_PROGRESS_BLOCK = 16
 
 
 def train(
@@ -119,7 +121,14 @@ def train(
         tol=problem.tol,
         standardize=problem.standardize,
         dtype=problem.dtype,
+        version=_version(),
     )
+
+
+def _version() -> str:
+    from . import __version__  # the package's, set once at import
+
+    return __version__
 
 
 def _descend(problem: Problem, X, weights, bias):
@@ -128,19 +137,21 @@ def _descend(problem: Problem, X, weights, bias):
     Blocks give the same numbers to the bit: each block ends by measuring the loss at its final
     weights, exactly the pass the next block starts with.
     """
-    fit = get_backend(problem.backend)
+    backend = get_backend(problem.backend)
+    prepare = getattr(backend, "prepare", None)
+    X, y = prepare(X, problem.y) if prepare else (X, problem.y)  # once, however many blocks follow
     if problem.callback is not None:
-        block = problem.callback_every
+        block = problem.callback_every  # the user's cadence; each block ends with one extra pass
     elif problem.progress:
-        block = max(1, math.ceil(problem.epochs / PROGRESS_UPDATES))
+        block = max(MIN_PROGRESS_BLOCK, math.ceil(problem.epochs / PROGRESS_UPDATES))
     else:
         block = max(1, problem.epochs)
     histories, previous, done, converged = [], math.nan, 0, False
     with _progress_bar(problem) as bar:
         while True:
             steps = min(block, problem.epochs - done)
-            weights, bias, loss, history = fit(
-                X, problem.y, weights, bias, problem.learning_rate, steps, problem.reduction == "mean",
+            weights, bias, loss, history = backend.fit(
+                X, y, weights, bias, problem.learning_rate, steps, problem.reduction == "mean",
                 problem.l2, problem.tol or 0.0, previous,
             )
             histories.append(history)
@@ -150,7 +161,7 @@ def _descend(problem: Problem, X, weights, bias):
             if converged or done == problem.epochs or not np.isfinite(loss):
                 break
             previous = history[-1] if len(history) else previous
-            if problem.callback is not None and problem.callback(done, float(loss)) is True:
+            if problem.callback is not None and problem.callback(done, float(loss)):  # truthy: stop
                 break
     return weights, bias, loss, np.concatenate(histories), converged
 

@@ -186,6 +186,36 @@ def test_npy_mistakes(tmp_path, args, message):
     assert done.returncode == 2 and message in done.stderr and len(done.stderr.splitlines()) == 1
 
 
+def test_progress_flag_draws_a_bar_and_no_progress_none(tmp_path):
+    with_bar = run(["train", "--epochs", "400", "--progress"], cwd=tmp_path)
+    assert with_bar.returncode == 0 and "fastlogreg[numba]" in with_bar.stderr
+    without = run(["train", "--epochs", "400", "--no-progress"], cwd=tmp_path)
+    assert without.returncode == 0 and without.stderr == ""
+    # not a terminal (a pipe here), so the default is no bar even for a long run
+    assert run(["train", "--epochs", "2000"], cwd=tmp_path).stderr == ""
+
+
+def test_mistakes_found_before_any_output(tmp_path):
+    run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
+    (tmp_path / "labels.csv").write_text("a,b,c,d\n1,2,3,5\n2,3,4,7\n")
+    done = run(["predict", "model.json", "labels.csv"], cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "") and "only 0 and 1 labels, found 5, 7" in done.stderr
+    for plot, message in [("missing/loss.png", "does not exist"), ("loss.xyz", "unknown image format")]:
+        done = run(["train", "--plot", plot], cwd=tmp_path)
+        assert (done.returncode, done.stdout) == (2, "") and message in done.stderr
+
+
+def test_a_float32_npy_trains_in_float32(tmp_path):
+    import fastlogreg
+
+    X, y = fastlogreg.make_nba_like(500, dtype="float32")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    done = run(["train", "--x", "X.npy", "--y", "y.npy", "--epochs", "5", "--save", "m.json"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert fastlogreg.load(tmp_path / "m.json").dtype == "float32"
+
+
 def test_bench_prints_speeds(tmp_path):
     done = run(["bench", "--rows", "2000", "--epochs", "5"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -119,3 +119,21 @@ def test_a_killed_worker_does_not_change_the_answer(client):
     assert result.epochs_run == epochs
     np.testing.assert_array_equal(result.weights, fastlogreg.train(X, y, backend="dask", epochs=epochs).weights)
     assert_agree(result, expected)
+
+
+def test_bad_input_on_the_cluster_gets_the_same_errors(client):
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        fastlogreg.train(da.from_array(np.array([[1.0, np.nan], [2.0, 3.0]]), chunks=1), [0, 1], backend="dask")
+    with pytest.raises(ValueError, match="only 0 and 1 labels, found 2"):
+        fastlogreg.train(da.ones((4, 2), chunks=2), da.from_array(np.array([0, 1, 2, 1]), chunks=2), backend="dask")
+
+
+def test_cluster_data_is_sent_once_per_train_call_even_in_blocks(client):
+    X, y = make_nba_like(50_000, random_state=6)
+    with distributed.get_task_stream(client) as tasks:
+        blocked = fastlogreg.train(X, y, backend="dask", epochs=40, callback=lambda e, loss: False, callback_every=10)
+    whole = fastlogreg.train(X, y, backend="dask", epochs=40)
+    np.testing.assert_array_equal(blocked.weights, whole.weights)
+    block_loads = [t for t in tasks.data if str(t["key"]).startswith("('array-")]
+    blocks_per_array = len({str(t["key"]) for t in block_loads})
+    assert blocks_per_array == len(block_loads), "each block of X was loaded once, not once per callback block"

@@ -74,3 +74,15 @@ def test_pipeline_and_cross_validation():
     reference = cross_val_score(make_pipeline(StandardScaler(), sklearn.linear_model.LogisticRegression(C=1e6)), X, y, cv=5)
     assert scores.shape == (5,) and scores.mean() > 0.6
     np.testing.assert_allclose(scores, reference, atol=0.02)  # same model family, same accuracy
+
+
+def test_feature_names_are_remembered_and_checked(nba):
+    pd = pytest.importorskip("pandas")
+    X, y = nba
+    frame = pd.DataFrame(X, columns=["avg_score", "rebound", "asist"])
+    model = LogisticRegressionGD(epochs=50).fit(frame, y)
+    assert model.feature_names_in_.tolist() == ["avg_score", "rebound", "asist"]
+    np.testing.assert_allclose(model.predict_proba(frame), model.predict_proba(X), rtol=1e-12)  # arrays: by position
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(frame[["asist", "rebound", "avg_score"]])
+    assert not hasattr(LogisticRegressionGD(epochs=5).fit(X, y), "feature_names_in_")

@@ -125,3 +125,52 @@ def test_standardize_recovers_a_published_textbook_logit(backend):
 def test_option_rejections(backend, nba, overrides, error, message):
     with pytest.raises(error, match=message):
         fastlogreg.train(*nba, backend=backend, epochs=2, **overrides)
+
+
+def test_standardize_leaves_a_constant_feature_alone(backend, nba):
+    X, y = nba
+    with_constant = np.column_stack([X, np.full(12, 0.1)])  # its computed spread is 1e-17, not 0
+    options = dict(standardize=True, epochs=200, learning_rate=0.5)
+    result = fastlogreg.train(with_constant, y, backend=backend, **options)
+    without = fastlogreg.train(X, y, backend=backend, **options)
+    assert abs(result.weights[3]) < 1e-9
+    np.testing.assert_allclose(result.predict_proba(with_constant), without.predict_proba(X), rtol=1e-9)
+
+
+def test_standardize_refuses_values_it_cannot_scale(backend):
+    with pytest.raises(ValueError, match="too large to standardize"):
+        fastlogreg.train([[1.7e308], [-1.7e308], [1.7e308]], [0, 1, 1], backend=backend, standardize=True)
+
+
+def test_a_truthy_callback_result_stops(backend, nba):
+    result = fastlogreg.train(*nba, backend=backend, epochs=300, callback_every=50,
+                              callback=lambda epoch, loss: np.float64(loss) < 1e9)  # numpy's True, not True
+    assert result.epochs_run == 50
+
+
+def test_progress_runs_few_blocks_and_prepares_once(monkeypatch):
+    import importlib
+
+    from fastlogreg.backends import get_backend
+
+    backend = get_backend("numba")
+    calls = {"fit": 0, "prepare": 0}
+    fit, prepare = backend.fit, backend.prepare
+
+    def counting_fit(*args):
+        calls["fit"] += 1
+        return fit(*args)
+
+    def counting_prepare(*args):
+        calls["prepare"] += 1
+        return prepare(*args)
+
+    monkeypatch.setattr(backend, "fit", counting_fit)
+    monkeypatch.setattr(backend, "prepare", counting_prepare)
+    X, y = random_problem(100, 3, seed=1)
+    fastlogreg.train(X, y, backend="numba", epochs=100, progress=True)
+    assert calls == {"fit": 7, "prepare": 1}  # blocks of at least 16 epochs, never one per epoch
+    calls.update(fit=0, prepare=0)
+    fastlogreg.train(X, y, backend="numba", epochs=5000, progress=True)
+    assert calls == {"fit": 100, "prepare": 1}
+    assert importlib.import_module("fastlogreg.training").MIN_PROGRESS_BLOCK == 16

@@ -21,11 +21,11 @@ def test_save_and_load_round_trip_exactly(trained, tmp_path, nba):
     np.testing.assert_array_equal(loaded.weights, trained.weights)
     np.testing.assert_array_equal(loaded.loss_history, trained.loss_history)
     for name in ("bias", "loss", "epochs_run", "converged", "backend", "reduction", "learning_rate", "epochs",
-                 "l2", "tol", "standardize", "dtype"):
+                 "l2", "tol", "standardize", "dtype", "version"):
         assert getattr(loaded, name) == getattr(trained, name), name
+    assert loaded.version == fastlogreg.__version__
     np.testing.assert_array_equal(loaded.predict_proba(nba[0]), trained.predict_proba(nba[0]))
-    document = json.loads(path.read_text())
-    assert document["format"] == "fastlogreg-model" and document["fastlogreg_version"] == fastlogreg.__version__
+    assert json.loads(path.read_text())["format"] == "fastlogreg-model"
 
 
 def _damage(document):
@@ -37,6 +37,18 @@ def _damage(document):
     yield "history length", json.dumps({**document, "model": {**model, "loss_history": model["loss_history"][:-1]}})
     yield "text weights", json.dumps({**document, "model": {**model, "weights": ["a", "b", "c"]}})
     yield "infinite bias", json.dumps({**document, "model": {**model, "bias": 1e999}})
+    yield "text bias", json.dumps({**document, "model": {**model, "bias": "0.5"}})
+    yield "text epochs", json.dumps({**document, "model": {**model, "epochs": "lots"}})
+    yield "negative epochs", json.dumps({**document, "model": {**model, "epochs": -7}})
+    yield "negative l2", json.dumps({**document, "model": {**model, "l2": -1}})
+    yield "unknown backend", json.dumps({**document, "model": {**model, "backend": "evil"}})
+    yield "text flag", json.dumps({**document, "model": {**model, "converged": "no"}})
+    yield "list dtype", json.dumps({**document, "model": {**model, "dtype": ["x"]}})
+    yield "float epochs_run", json.dumps({**document, "model": {**model, "epochs_run": 300.0}})
+    yield "bool format version", json.dumps({**document, "format_version": True})
+    yield "nan in history", json.dumps({**document, "model": {**model, "loss_history": [float("nan")] * len(model["loss_history"])}})
+    yield "huge weight", json.dumps({**document, "model": {**model, "weights": [10**400, 1, 2]}})
+    yield "deep nesting", "[" * 100_000 + "]" * 100_000
 
 
 def test_damaged_or_foreign_files_are_refused(trained, tmp_path):

@@ -8,6 +8,10 @@ cross-entropy plus l2/2 ||w||^2) and its gradient in one pass, then steps. It st
 steps, or before step k when |L_(k-1) - L_k| < tol |L_(k-1)| (L_(-1) is ``previous_loss``; NaN: none).
 It returns ``(weights, bias, loss, loss_history)``: the final parameters, the loss at them, and the loss
 before each step taken. Loss and gradient are computed on the raw score z in stable form.
+
+A backend may also define ``prepare(X, y) -> (X, y)``, run once per ``train()`` before the first
+``fit`` (which may be called for several blocks of epochs): the place for one-time work such as
+converting the labels or placing the data on a cluster.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def available_backends() -> tuple[str, ...]:
 
 
 def get_backend(name: str):
-    """The ``fit`` function of backend ``name``, importing its module the first time."""
+    """The module of backend ``name`` (its ``fit``, maybe ``prepare``), imported the first time."""
     if not isinstance(name, str) or name not in _loaded:
         if not isinstance(name, str) or name not in _REGISTRY:
             known = ", ".join(repr(known) for known in _REGISTRY)
@@ -41,5 +45,5 @@ def get_backend(name: str):
         module, needs = _REGISTRY[name]
         if needs is not None and importlib.util.find_spec(needs) is None:
             raise ImportError(f"backend {name!r} needs the package {needs!r}: pip install {needs}")
-        _loaded[name] = importlib.import_module(module).fit
+        _loaded[name] = importlib.import_module(module)
     return _loaded[name]

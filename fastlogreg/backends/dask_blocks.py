@@ -23,12 +23,16 @@ BLOCKS_PER_WORKER = 2
 MAX_BLOCK_BYTES = 128 * 2**20
 
 
-def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
+def prepare(X, y):
+    """X and the uint8 labels in whole-row blocks, persisted: sent to the workers once per train()."""
     with warnings.catch_warnings():
         # NumPy input travels inside the graph, once: that is what lets the scheduler rebuild a block
         # whose worker died. distributed warns about large graphs; here the size is the point.
         warnings.filterwarnings("ignore", message="Sending large graph")
-        X, labels = dask.persist(*_as_blocks(X, y))
+        return dask.persist(*_as_blocks(X, y))
+
+
+def fit(X, labels, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
     blocks = list(zip(X.to_delayed().ravel(), labels.to_delayed().ravel()))  # in row order
     scale = 1.0 / X.shape[0] if mean else 1.0
     w, b = weights.copy(), float(bias)

@@ -39,9 +39,13 @@ def chunk_rows(n_features: int) -> int:
     return min(max(8192 // n_features, 64), 2048) // PAD_ROWS * PAD_ROWS
 
 
-def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
+def prepare(X, y):
+    """The labels as uint8: an eighth of float64's memory traffic per epoch."""
+    return X, y.astype(np.uint8)
+
+
+def fit(X, labels, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
     scale = 1.0 / X.shape[0] if mean else 1.0
-    labels = y.astype(np.uint8)  # an eighth of float64's memory traffic per epoch
     w = weights.copy()
     loss_history = np.empty(epochs)
     parallel = X.size >= PARALLEL_MIN_ENTRIES
@@ -83,10 +87,10 @@ def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, row
     return b, np.nan, epochs  # unreachable: the loop returns
 
 
-def block_sums(X, y, w, b):
-    """[summed loss, gradient of b, gradient of w...] over all rows of X, on this thread: the kernel
-    the dask backend runs on each block."""
-    return _block_sums(X, y.astype(np.uint8), w, float(b), chunk_rows(X.shape[1]), _by_rows(X))
+def block_sums(X, labels, w, b):
+    """[summed loss, gradient of b, gradient of w...] over all rows of X (uint8 labels), on this
+    thread: the kernel the dask backend runs on each block."""
+    return _block_sums(X, labels, w, float(b), chunk_rows(X.shape[1]), _by_rows(X))
 
 
 def _by_rows(X) -> bool:
