@@ -1,6 +1,5 @@
 """The command line, run as a user would: in a subprocess, from a folder outside the checkout."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path

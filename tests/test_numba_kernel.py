@@ -1,7 +1,6 @@
 """Properties of the numba backend beyond agreement: its math, determinism, threads, memory, start-up."""
 
 import math
-import os
 import subprocess
 import sys
 import threading
