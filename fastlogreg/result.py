@@ -118,33 +118,21 @@ def load(path) -> TrainResult:
 def _model_from(record) -> TrainResult:
     """A TrainResult from a saved record, every field checked for type and range."""
     from .backends import _REGISTRY
-    from .validation import DTYPES, REDUCTIONS
+    from .validation import DTYPES, REDUCTIONS, _count, _flag, _non_negative_real, _positive_real, _real
 
     def vector(name):
-        values = record[name]
-        if not (isinstance(values, list) and all(_is_number(v) for v in values)):
+        if not isinstance(record[name], list):
             raise ValueError(f"{name} must be a list of numbers")
-        array = np.array(values, dtype=np.float64)
+        array = np.array([_real(value, name) for value in record[name]], dtype=np.float64)
         if not np.isfinite(array).all():
             raise ValueError(f"{name} has non-finite numbers")
         return array
 
-    def number(name, minimum=-math.inf):
-        value = record[name]
-        if not _is_number(value) or not (math.isfinite(float(value)) and float(value) >= minimum):
-            raise ValueError(f"{name} must be a finite number >= {minimum}, got {value!r}")
-        return float(value)
-
-    def count(name):
-        value = record[name]
-        if type(value) is not int or value < 0:
-            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    def finite(name):
+        value = _real(record[name], name)
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}")
         return value
-
-    def flag(name):
-        if type(record[name]) is not bool:
-            raise ValueError(f"{name} must be true or false, got {record[name]!r}")
-        return record[name]
 
     def choice(name, allowed):
         if record[name] not in allowed:
@@ -152,20 +140,19 @@ def _model_from(record) -> TrainResult:
         return record[name]
 
     weights, history = vector("weights"), vector("loss_history")
-    epochs_run = count("epochs_run")
+    epochs_run = _count(record["epochs_run"], "epochs_run", minimum=0)
     if weights.size == 0 or history.size != epochs_run:
         raise ValueError("weights are empty or loss_history does not have epochs_run entries")
     if not isinstance(record["version"], str):
         raise ValueError(f"version must be text, got {record['version']!r}")
+    # the same checks train() applies to its own arguments (bool, text and floats for counts fail them)
     return TrainResult(
-        weights=weights, bias=number("bias"), loss=number("loss"), loss_history=history, epochs_run=epochs_run,
-        converged=flag("converged"), backend=choice("backend", set(_REGISTRY)),
-        reduction=choice("reduction", set(REDUCTIONS)), learning_rate=number("learning_rate", 0.0),
-        epochs=count("epochs"), l2=number("l2", 0.0),
-        tol=None if record["tol"] is None else number("tol", 0.0), standardize=flag("standardize"),
+        weights=weights, bias=finite("bias"), loss=finite("loss"), loss_history=history, epochs_run=epochs_run,
+        converged=_flag(record["converged"], "converged"), backend=choice("backend", set(_REGISTRY)),
+        reduction=choice("reduction", set(REDUCTIONS)),
+        learning_rate=_positive_real(record["learning_rate"], "learning_rate"),
+        epochs=_count(record["epochs"], "epochs", minimum=0), l2=_non_negative_real(record["l2"], "l2"),
+        tol=None if record["tol"] is None else _non_negative_real(record["tol"], "tol"),
+        standardize=_flag(record["standardize"], "standardize"),
         dtype=choice("dtype", set(DTYPES)), version=record["version"],
     )
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

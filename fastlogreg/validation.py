@@ -1,8 +1,8 @@
 """Every check on train()'s inputs, in one place, before any backend runs.
 
 The backends may then assume: X is a 2-D finite float32/float64 ndarray (a dask array, for the dask
-backend) with at least one row and one column; y is a float64 vector of 0.0/1.0 of the same length; the start is a fresh float64 weight
-vector and a float bias; the hyper-parameters are in range.
+backend) with at least one row and one column; y is a float64 vector of 0.0/1.0 of the same length;
+the start is a fresh float64 weight vector and a float bias; the hyper-parameters are in range.
 """
 
 from __future__ import annotations
