@@ -31,7 +31,8 @@ PYTHON_MAX_ROW_EPOCHS = 100_000
 
 def backends_for(size):
     return [
-        name for name in fastlogreg.available_backends()
+        name
+        for name in fastlogreg.available_backends()
         if name != "python" or size.rows * size.epochs <= PYTHON_MAX_ROW_EPOCHS
     ]
 

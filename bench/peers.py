@@ -40,7 +40,10 @@ def torch_trainer(X, y, learning_rate, epochs):
     """Eager PyTorch on the CPU, float64, gradients written out (no autograd overhead)."""
     import torch
 
-    X, y = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float64)), torch.from_numpy(np.asarray(y, dtype=np.float64))
+    X, y = (
+        torch.from_numpy(np.ascontiguousarray(X, dtype=np.float64)),
+        torch.from_numpy(np.asarray(y, dtype=np.float64)),
+    )
     n = X.shape[0]
 
     def run():

@@ -14,8 +14,13 @@ CASE = re.compile(r"test_(backend|numba_float32|memory_floor|peer|dask_cluster)(
 
 def column_name(test_name):
     kind, which = CASE.match(test_name).groups()
-    return {"backend": which, "numba_float32": "numba float32", "memory_floor": "read X once", "peer": which,
-            "dask_cluster": "dask, 2 workers"}[kind]
+    return {
+        "backend": which,
+        "numba_float32": "numba float32",
+        "memory_floor": "read X once",
+        "peer": which,
+        "dask_cluster": "dask, 2 workers",
+    }[kind]
 
 
 def main(path):
@@ -31,7 +36,10 @@ def main(path):
         cells = [f"{rates[c]:,.0f}" if c in rates else "" for c in columns]
         print(f"| {group} | " + " | ".join(cells) + " |")
     print()
-    print("| rows x features | numba / numpy | numba / best of JAX, PyTorch | read-X-once / numba (epoch time vs floor) | numba float32 / float64 |")
+    print(
+        "| rows x features | numba / numpy | numba / best of JAX, PyTorch "
+        "| read-X-once / numba (epoch time vs floor) | numba float32 / float64 |"
+    )
     print("|---|---|---|---|---|")
     for group, rates in table.items():
         numba = rates["numba"]
@@ -44,8 +52,10 @@ def main(path):
         ]
         print(f"| {group} | " + " | ".join(cells) + " |")
     machine = run.get("machine_info", {})
-    print(f"\n{machine.get('cpu', {}).get('brand_raw', '')}, {machine.get('cpu', {}).get('count', '')} cores, "
-          f"Python {machine.get('python_version', '')}, commit {run.get('commit_info', {}).get('id', '')[:10]}")
+    print(
+        f"\n{machine.get('cpu', {}).get('brand_raw', '')}, {machine.get('cpu', {}).get('count', '')} cores, "
+        f"Python {machine.get('python_version', '')}, commit {run.get('commit_info', {}).get('id', '')[:10]}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,16 +1,16 @@
 """Epochs per second of every backend (and of JAX, PyTorch and the memory floor) at each size.
 
-    pytest --benchmark-only                         time everything, one table per size
-    pytest --benchmark-only --benchmark-json=b.json && python bench/report.py b.json
+pytest --benchmark-only                         time everything, one table per size
+pytest --benchmark-only --benchmark-json=b.json && python bench/report.py b.json
 """
 
 import functools
 
 import numpy as np
 import pytest
+from cases import SIZES, backends_for, dataset
 
 import fastlogreg
-from cases import SIZES, backends_for, dataset
 
 LEARNING_RATE = 0.01
 
@@ -44,8 +44,9 @@ def test_numba_float32(measure, size):
     X32 = X.astype(np.float32)
 
     def run():
-        return fastlogreg.train(X32, y, backend="numba", learning_rate=LEARNING_RATE, epochs=size.epochs,
-                                dtype="float32").weights
+        return fastlogreg.train(
+            X32, y, backend="numba", learning_rate=LEARNING_RATE, epochs=size.epochs, dtype="float32"
+        ).weights
 
     weights = measure(size.label, run, size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-4)
@@ -85,8 +86,14 @@ def test_peer(measure, size, peer):
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed", reason="dask not installed: pip install '.[dask]'")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, worker_dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    )
     client = distributed.Client(cluster)
     yield client
     client.close()

@@ -1,11 +1,11 @@
 """fastlogreg: binary logistic regression by full-batch gradient descent, one API over several backends.
 
-    >>> import fastlogreg
-    >>> X, y = fastlogreg.load_nba_rookie_draft()
-    >>> result = fastlogreg.train(X, y, backend="numba", learning_rate=0.001, epochs=3000,
-    ...                           reduction="sum", init="normal", random_state=220104)
-    >>> round(result.loss, 6)
-    6.220960
+>>> import fastlogreg
+>>> X, y = fastlogreg.load_nba_rookie_draft()
+>>> result = fastlogreg.train(X, y, backend="numba", learning_rate=0.001, epochs=3000,
+...                           reduction="sum", init="normal", random_state=220104)
+>>> round(result.loss, 6)
+6.220960
 """
 
 import importlib.metadata
@@ -22,6 +22,14 @@ try:
 except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 __all__ = [
-    "train", "TrainResult", "load", "LogisticRegressionGD", "available_backends",
-    "load_nba_rookie_draft", "make_nba_like", "read_csv", "data", "__version__",
+    "train",
+    "TrainResult",
+    "load",
+    "LogisticRegressionGD",
+    "available_backends",
+    "load_nba_rookie_draft",
+    "make_nba_like",
+    "read_csv",
+    "data",
+    "__version__",
 ]

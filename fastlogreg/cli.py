@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import sys
 import time
@@ -42,7 +43,9 @@ def positive(text):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineErrorParser(prog="fastlogreg", description="Binary logistic regression by full-batch gradient descent.")
+    parser = _OneLineErrorParser(
+        prog="fastlogreg", description="Binary logistic regression by full-batch gradient descent."
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrorParser)
 
     train = commands.add_parser(
@@ -51,28 +54,55 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train logistic regression by full-batch gradient descent and print the loss before "
         "and after, the weights and bias, and each row's predicted probability.",
     )
-    train.add_argument("csv", nargs="?", help="CSV with a header row, numeric features first, 0/1 label last "
-                       f"(default: the bundled {NBA_ROOKIE_DRAFT})")
+    train.add_argument(
+        "csv",
+        nargs="?",
+        help=f"CSV with a header row, numeric features first, 0/1 label last (default: the bundled {NBA_ROOKIE_DRAFT})",
+    )
     train.add_argument("--x", metavar="FEATURES.npy", help="features as a 2-D .npy file, memory-mapped (with --y)")
     train.add_argument("--y", metavar="LABELS.npy", help="0/1 labels as a 1-D .npy file (with --x)")
     train.add_argument("--backend", default="numba", choices=list(_REGISTRY), help="implementation (default: numba)")
-    train.add_argument("--learning-rate", type=float, default=training.DEFAULT_LEARNING_RATE,
-                       help=f"gradient-descent step (default: {training.DEFAULT_LEARNING_RATE})")
-    train.add_argument("--epochs", type=int, default=training.DEFAULT_EPOCHS,
-                       help=f"most full-batch steps (default: {training.DEFAULT_EPOCHS})")
-    train.add_argument("--reduction", default=training.DEFAULT_REDUCTION, choices=REDUCTIONS,
-                       help=f"mean or summed loss (default: {training.DEFAULT_REDUCTION})")
+    train.add_argument(
+        "--learning-rate",
+        type=float,
+        default=training.DEFAULT_LEARNING_RATE,
+        help=f"gradient-descent step (default: {training.DEFAULT_LEARNING_RATE})",
+    )
+    train.add_argument(
+        "--epochs",
+        type=int,
+        default=training.DEFAULT_EPOCHS,
+        help=f"most full-batch steps (default: {training.DEFAULT_EPOCHS})",
+    )
+    train.add_argument(
+        "--reduction",
+        default=training.DEFAULT_REDUCTION,
+        choices=REDUCTIONS,
+        help=f"mean or summed loss (default: {training.DEFAULT_REDUCTION})",
+    )
     train.add_argument("--init", default="zeros", choices=INITS, help="starting weights (default: zeros)")
     train.add_argument("--random-state", type=int, default=None, help="seed for --init normal")
-    train.add_argument("--dtype", default=None, choices=list(DTYPES),
-                       help="dtype X is trained in (default: a float .npy file's own, else float64)")
+    train.add_argument(
+        "--dtype",
+        default=None,
+        choices=list(DTYPES),
+        help="dtype X is trained in (default: a float .npy file's own, else float64)",
+    )
     train.add_argument("--l2", type=float, default=0.0, help="L2 penalty l2/2 ||w||^2 on the weights (default: 0)")
-    train.add_argument("--tol", type=float, default=None,
-                       help="stop when the loss changes by less than this fraction between epochs")
-    train.add_argument("--standardize", action="store_true",
-                       help="train on standardized features; report weights in the original units")
-    train.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bar on stderr (default: on for long runs when stderr is a terminal)")
+    train.add_argument(
+        "--tol", type=float, default=None, help="stop when the loss changes by less than this fraction between epochs"
+    )
+    train.add_argument(
+        "--standardize",
+        action="store_true",
+        help="train on standardized features; report weights in the original units",
+    )
+    train.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: on for long runs when stderr is a terminal)",
+    )
     train.add_argument("--save", metavar="MODEL.json", help="write the trained model to this JSON file")
     train.add_argument("--plot", metavar="LOSS.png", help="save the loss curve as an image (needs matplotlib)")
     train.add_argument("--max-rows", type=count, default=50, help="rows shown in the prediction table (default: 50)")
@@ -85,8 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
         "and then accuracy and log-loss are reported on stderr.",
     )
     predict.add_argument("model", help="a model written by 'fastlogreg train --save'")
-    predict.add_argument("csv", help="CSV with a header row and the feature columns (label column optional), "
-                         "or a 2-D .npy file of features (memory-mapped)")
+    predict.add_argument(
+        "csv",
+        help="CSV with a header row and the feature columns (label column optional), "
+        "or a 2-D .npy file of features (memory-mapped)",
+    )
     predict.add_argument("--output", metavar="FILE", help="write the probabilities here instead of stdout")
 
     bench = commands.add_parser(
@@ -128,9 +161,19 @@ def _train(args) -> int:
         progress = long_run and sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
     dtype = args.dtype or (table.X.dtype.name if table.X.dtype.name in DTYPES else "float64")  # no copy of a .npy
     result = training.train(
-        table.X, table.y, backend=args.backend, learning_rate=args.learning_rate, epochs=args.epochs,
-        reduction=args.reduction, init=args.init, random_state=args.random_state, dtype=dtype,
-        l2=args.l2, tol=args.tol, standardize=args.standardize, progress=progress,
+        table.X,
+        table.y,
+        backend=args.backend,
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+        reduction=args.reduction,
+        init=args.init,
+        random_state=args.random_state,
+        dtype=dtype,
+        l2=args.l2,
+        tol=args.tol,
+        standardize=args.standardize,
+        progress=progress,
     )
     print(report(table, result, max_rows=args.max_rows))
     if args.save:
@@ -155,8 +198,10 @@ def _predict(args) -> int:
         raise ValueError(f"{args.csv}: {X.shape[1]} columns, but the model takes {d} features (plus an optional label)")
     probabilities = model.predict_proba(X)
     if y is not None:  # checked before anything is printed
-        quality = (f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f} "
-                   f"({table.feature_names[d]} as the label)")
+        quality = (
+            f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f} "
+            f"({table.feature_names[d]} as the label)"
+        )
     lines = ["probability", *(repr(float(p)) for p in probabilities)]
     if args.output:
         with open(args.output, "w") as file:
@@ -177,7 +222,7 @@ def _bench(args) -> int:
             continue
         settings = dict(backend=backend, epochs=args.epochs, dtype=args.dtype)
         training.train(X[: min(args.rows, 1000)], y[: min(args.rows, 1000)], **{**settings, "epochs": 1})  # warm up
-        best = min(_seconds(lambda: training.train(X, y, **settings)) for _ in range(3))
+        best = min(_seconds(functools.partial(training.train, X, y, **settings)) for _ in range(3))
         rates[backend] = args.epochs / best
     baseline = rates.get("numpy")
     print(f"{args.rows:,} rows x {args.features} features, {args.dtype}, {args.epochs} epochs per run, best of 3")
@@ -201,7 +246,7 @@ def report(table, result, *, max_rows: int) -> str:
         f"{result.epochs} epochs{stopped}, {table.X.shape[0]} rows x {table.X.shape[1]} features",
         f"loss before training: {float(loss_before)!r}",
         f"loss after training:  {result.loss!r}",
-        "weights: " + ", ".join(f"{name}={w:.8f}" for name, w in zip(table.feature_names, result.weights)),
+        "weights: " + ", ".join(f"{name}={w:.8f}" for name, w in zip(table.feature_names, result.weights, strict=True)),
         f"bias: {result.bias:.8f}",
         "",
     ]
@@ -214,7 +259,7 @@ def report(table, result, *, max_rows: int) -> str:
     ]
     widths = [max(len(h), *(len(row[k]) for row in cells)) if cells else len(h) for k, h in enumerate(headers)]
     for row in [headers, *cells]:
-        lines.append("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+        lines.append("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
     if shown < table.X.shape[0]:
         lines.append(f"... {table.X.shape[0] - shown} more rows (--max-rows to show more)")
     return "\n".join(lines)
@@ -248,7 +293,9 @@ def plot_loss(result, path) -> None:
     if history.size and history.min() > 0 and history.max() / history.min() > 10:
         axes.set_yscale("log")
     axes.set_xlabel("epoch")
-    axes.set_ylabel(("mean" if result.reduction == "mean" else "summed") + " binary cross-entropy" + (" + L2" if result.l2 else ""))
+    axes.set_ylabel(
+        ("mean" if result.reduction == "mean" else "summed") + " binary cross-entropy" + (" + L2" if result.l2 else "")
+    )
     axes.set_title(f"fastlogreg training loss ({result.backend}, learning rate {result.learning_rate:g})")
     axes.grid(True, alpha=0.3)
     figure.tight_layout()

@@ -78,21 +78,27 @@ class LogisticRegressionGD:
     def set_params(self, **params):
         for name, value in params.items():
             if name not in self._parameter_names():
-                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}: "
-                                 f"valid ones are {self._parameter_names()}")
+                raise ValueError(
+                    f"invalid parameter {name!r} for {type(self).__name__}: valid ones are {self._parameter_names()}"
+                )
             setattr(self, name, value)
         return self
 
     def __repr__(self):
         defaults = type(self)().get_params()
-        changed = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k] and v != defaults[k])
+        changed = ", ".join(
+            f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k] and v != defaults[k]
+        )
         return f"{type(self).__name__}({changed})"
 
     def __sklearn_tags__(self):
         from sklearn.utils import ClassifierTags, Tags, TargetTags
 
-        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(multi_class=False))
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags(multi_class=False),
+        )
 
     # --- fitting and predicting -----------------------------------------------------------------
 
@@ -112,7 +118,9 @@ class LogisticRegressionGD:
         if classes.size > 2:
             raise ValueError(f"Only binary classification is supported: y has {classes.size} classes")
         if classes.size < 2:
-            raise ValueError(f"binary classification needs samples of 2 classes, y has only 1 class: {classes.tolist()}")
+            raise ValueError(
+                f"binary classification needs samples of 2 classes, y has only 1 class: {classes.tolist()}"
+            )
         self.result_ = train(X, y == classes[1], **self.get_params())
         self.classes_ = classes
         self.coef_ = self.result_.weights[np.newaxis, :]
@@ -154,10 +162,14 @@ class LogisticRegressionGD:
         self._fitted()
         names, fitted_names = _feature_names(X), getattr(self, "feature_names_in_", None)
         if names is not None and fitted_names is not None and list(names) != list(fitted_names):
-            raise ValueError(f"The feature names should match those that were passed during fit: got "
-                             f"{list(names)}, fitted on {list(fitted_names)}")
+            raise ValueError(
+                f"The feature names should match those that were passed during fit: got "
+                f"{list(names)}, fitted on {list(fitted_names)}"
+            )
         X = check_features(X)
         if X.shape[1] != self._fitted().weights.shape[0]:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                             f"{self.n_features_in_} features as input")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
         return X

@@ -74,16 +74,21 @@ class TrainResult:
 
     def summary(self) -> str:
         """A few lines for a log: what was trained, how it went, what came out."""
-        stop = "converged (tol reached)" if self.converged else (
-            "stopped early" if self.epochs_run < self.epochs else "ran all epochs")
+        stop = (
+            "converged (tol reached)"
+            if self.converged
+            else ("stopped early" if self.epochs_run < self.epochs else "ran all epochs")
+        )
         start = f"{self.loss_history[0]:.10g} -> " if self.epochs_run else ""
-        return "\n".join([
-            f"logistic regression, {self.weights.shape[0]} features, backend {self.backend}, dtype {self.dtype}",
-            f"{self.reduction} loss, learning rate {self.learning_rate:g}, l2 {self.l2:g}, tol {self.tol}, "
-            f"standardize {self.standardize}",
-            f"epochs {self.epochs_run} of {self.epochs}: {stop}; loss {start}{self.loss:.10g}",
-            f"weights {np.array2string(self.weights, precision=8, separator=', ')}, bias {self.bias:.8g}",
-        ])
+        return "\n".join(
+            [
+                f"logistic regression, {self.weights.shape[0]} features, backend {self.backend}, dtype {self.dtype}",
+                f"{self.reduction} loss, learning rate {self.learning_rate:g}, l2 {self.l2:g}, tol {self.tol}, "
+                f"standardize {self.standardize}",
+                f"epochs {self.epochs_run} of {self.epochs}: {stop}; loss {start}{self.loss:.10g}",
+                f"weights {np.array2string(self.weights, precision=8, separator=', ')}, bias {self.bias:.8g}",
+            ]
+        )
 
     # --- persistence -----------------------------------------------------------------------------
 
@@ -147,12 +152,19 @@ def _model_from(record) -> TrainResult:
         raise ValueError(f"version must be text, got {record['version']!r}")
     # the same checks train() applies to its own arguments (bool, text and floats for counts fail them)
     return TrainResult(
-        weights=weights, bias=finite("bias"), loss=finite("loss"), loss_history=history, epochs_run=epochs_run,
-        converged=_flag(record["converged"], "converged"), backend=choice("backend", set(_REGISTRY)),
+        weights=weights,
+        bias=finite("bias"),
+        loss=finite("loss"),
+        loss_history=history,
+        epochs_run=epochs_run,
+        converged=_flag(record["converged"], "converged"),
+        backend=choice("backend", set(_REGISTRY)),
         reduction=choice("reduction", set(REDUCTIONS)),
         learning_rate=_positive_real(record["learning_rate"], "learning_rate"),
-        epochs=_count(record["epochs"], "epochs", minimum=0), l2=_non_negative_real(record["l2"], "l2"),
+        epochs=_count(record["epochs"], "epochs", minimum=0),
+        l2=_non_negative_real(record["l2"], "l2"),
         tol=None if record["tol"] is None else _non_negative_real(record["tol"], "tol"),
         standardize=_flag(record["standardize"], "standardize"),
-        dtype=choice("dtype", set(DTYPES)), version=record["version"],
+        dtype=choice("dtype", set(DTYPES)),
+        version=record["version"],
     )

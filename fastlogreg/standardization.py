@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 # A feature whose standard deviation is within this factor of its mean's rounding error is constant.
 CONSTANT_RELATIVE_SPREAD = 64 * np.finfo(np.float64).eps
 
@@ -23,7 +22,7 @@ class Standardization:
     scale: np.ndarray  # per feature standard deviation; 1 where a feature is constant
 
     @classmethod
-    def of(cls, X) -> "Standardization":
+    def of(cls, X) -> Standardization:
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
             mean = np.asarray(X.mean(axis=0, dtype=np.float64))  # asarray: a dask array's statistics computed here
             scale = np.array(X.std(axis=0, dtype=np.float64))

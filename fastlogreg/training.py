@@ -89,9 +89,21 @@ def train(
         ``predict_proba`` / ``predict`` / ``score`` / ``log_loss`` / ``save``.
     """
     problem = validate(
-        X, y, backend=backend, learning_rate=learning_rate, epochs=epochs, reduction=reduction,
-        init=init, random_state=random_state, dtype=dtype, l2=l2, tol=tol, standardize=standardize,
-        progress=progress, callback=callback, callback_every=callback_every,
+        X,
+        y,
+        backend=backend,
+        learning_rate=learning_rate,
+        epochs=epochs,
+        reduction=reduction,
+        init=init,
+        random_state=random_state,
+        dtype=dtype,
+        l2=l2,
+        tol=tol,
+        standardize=standardize,
+        progress=progress,
+        callback=callback,
+        callback_every=callback_every,
     )
     X, weights, bias = problem.X, problem.weights, problem.bias
     if problem.standardize:
@@ -151,8 +163,16 @@ def _descend(problem: Problem, X, weights, bias):
         while True:
             steps = min(block, problem.epochs - done)
             weights, bias, loss, history = backend.fit(
-                X, y, weights, bias, problem.learning_rate, steps, problem.reduction == "mean",
-                problem.l2, problem.tol or 0.0, previous,
+                X,
+                y,
+                weights,
+                bias,
+                problem.learning_rate,
+                steps,
+                problem.reduction == "mean",
+                problem.l2,
+                problem.tol or 0.0,
+                previous,
             )
             histories.append(history)
             done += len(history)

@@ -43,8 +43,24 @@ class Problem:
     callback_every: int
 
 
-def validate(X, y, *, backend, learning_rate, epochs, reduction, init, random_state, dtype,
-             l2, tol, standardize, progress, callback, callback_every) -> Problem:
+def validate(
+    X,
+    y,
+    *,
+    backend,
+    learning_rate,
+    epochs,
+    reduction,
+    init,
+    random_state,
+    dtype,
+    l2,
+    tol,
+    standardize,
+    progress,
+    callback,
+    callback_every,
+) -> Problem:
     get_backend(backend)  # unknown or uninstalled backend: fail before looking at the data
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
@@ -87,8 +103,10 @@ def check_features(X, dtype: str = "float64", *, n_features: int | None = None, 
     """
     X = _as_numeric_array(X, "X", lazy=lazy)
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (rows x features), got {X.ndim}-D with shape {X.shape}. "
-                         "Reshape your data: X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one row")
+        raise ValueError(
+            f"X must be 2-D (rows x features), got {X.ndim}-D with shape {X.shape}. "
+            "Reshape your data: X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one row"
+        )
     n, d = X.shape
     if n == 0:
         raise ValueError(f"X has zero rows: found 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
@@ -104,9 +122,7 @@ def check_features(X, dtype: str = "float64", *, n_features: int | None = None, 
         bad = ~np.isfinite(X)
         if bad.any():
             row, col = np.argwhere(np.asarray(bad))[0]
-            raise ValueError(
-                f"X contains NaN or infinity ({int(bad.sum())} entries; first at row {row}, column {col})"
-            )
+            raise ValueError(f"X contains NaN or infinity ({int(bad.sum())} entries; first at row {row}, column {col})")
     limit = np.finfo(DTYPES[dtype]).max
     if X.dtype.kind == "f" and X.dtype.itemsize > np.dtype(DTYPES[dtype]).itemsize and max(-X.min(), X.max()) > limit:
         raise ValueError(f"X has values beyond the {dtype} range (|x| > {limit:.3g})")

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from problems import random_problem, stable_learning_rate
 
 import fastlogreg
-from problems import random_problem, stable_learning_rate
 
 RTOL = 1e-9
 
@@ -38,8 +38,13 @@ SHAPES = [(1, 1), (2, 1), (1, 4), (3, 20), (37, 1), (50, 4), (200, 7)]
 @pytest.mark.parametrize("shape", SHAPES, ids=[f"{n}x{d}" for n, d in SHAPES])
 def test_backends_agree(backend, shape, seed, reduction):
     X, y = random_problem(*shape, seed)
-    settings = dict(learning_rate=stable_learning_rate(X, reduction), epochs=60, reduction=reduction,
-                    init="normal", random_state=seed)
+    settings = dict(
+        learning_rate=stable_learning_rate(X, reduction),
+        epochs=60,
+        reduction=reduction,
+        init="normal",
+        random_state=seed,
+    )
     assert_agree(*train_both(X, y, backend, **settings))
 
 

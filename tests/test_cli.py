@@ -7,8 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-TUTORIAL_FLAGS = ["--learning-rate", "0.001", "--epochs", "3000", "--reduction", "sum",
-                  "--init", "normal", "--random-state", "220104"]
+TUTORIAL_FLAGS = [
+    "--learning-rate",
+    "0.001",
+    "--epochs",
+    "3000",
+    "--reduction",
+    "sum",
+    "--init",
+    "normal",
+    "--random-state",
+    "220104",
+]
 
 
 def run(args, cwd):
@@ -86,8 +96,22 @@ def test_errors_are_one_line_with_status_2(tmp_path, content, args, message):
 
 def test_help_lists_every_flag(tmp_path):
     done = run(["train", "--help"], cwd=tmp_path)
-    for flag in ["--backend", "--learning-rate", "--epochs", "--reduction", "--init", "--random-state", "--dtype",
-                 "--l2", "--tol", "--standardize", "--progress", "--save", "--plot", "--max-rows"]:
+    for flag in [
+        "--backend",
+        "--learning-rate",
+        "--epochs",
+        "--reduction",
+        "--init",
+        "--random-state",
+        "--dtype",
+        "--l2",
+        "--tol",
+        "--standardize",
+        "--progress",
+        "--save",
+        "--plot",
+        "--max-rows",
+    ]:
         assert flag in done.stdout
     assert "--output" in run(["predict", "--help"], cwd=tmp_path).stdout
     bench_help = run(["bench", "--help"], cwd=tmp_path).stdout
@@ -141,16 +165,23 @@ def test_plot_writes_a_png(tmp_path):
 
 
 def test_plot_without_matplotlib_is_a_one_line_error(tmp_path):
-    code = ("import sys; sys.modules['matplotlib'] = None; from fastlogreg.cli import main; "
-            "sys.exit(main(['train', '--plot', 'loss.png']))")
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; from fastlogreg.cli import main; "
+        "sys.exit(main(['train', '--plot', 'loss.png']))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.strip() == "fastlogreg: error: --plot needs matplotlib: pip install matplotlib (or fastlogreg[plot])"
+    assert (
+        done.stderr.strip()
+        == "fastlogreg: error: --plot needs matplotlib: pip install matplotlib (or fastlogreg[plot])"
+    )
 
 
 def test_training_options_reach_train(tmp_path):
-    done = run(["train", "--tol", "1e-4", "--epochs", "100000", "--l2", "0.01", "--standardize",
-                "--learning-rate", "0.5"], cwd=tmp_path)
+    done = run(
+        ["train", "--tol", "1e-4", "--epochs", "100000", "--l2", "0.01", "--standardize", "--learning-rate", "0.5"],
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "converged after" in done.stdout
 
@@ -161,8 +192,9 @@ def test_train_and_predict_on_memory_mapped_npy_files(tmp_path):
     X, y = fastlogreg.make_nba_like(5000)
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "y.npy", y)
-    done = run(["train", "--x", "X.npy", "--y", "y.npy", "--epochs", "40", "--max-rows", "2", "--save", "m.json"],
-               cwd=tmp_path)
+    done = run(
+        ["train", "--x", "X.npy", "--y", "y.npy", "--epochs", "40", "--max-rows", "2", "--save", "m.json"], cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     expected = fastlogreg.train(X, y, epochs=40)
     assert f"loss after training:  {expected.loss!r}" in done.stdout
@@ -174,9 +206,11 @@ def test_train_and_predict_on_memory_mapped_npy_files(tmp_path):
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--x", "X.npy"], "both --x FEATURES.npy and --y LABELS.npy"),
-     (["data.csv", "--x", "X.npy", "--y", "X.npy"], "either a CSV or both"),
-     (["--x", "junk.npy", "--y", "junk.npy"], "junk.npy: not a numeric .npy file")],
+    [
+        (["--x", "X.npy"], "both --x FEATURES.npy and --y LABELS.npy"),
+        (["data.csv", "--x", "X.npy", "--y", "X.npy"], "either a CSV or both"),
+        (["--x", "junk.npy", "--y", "junk.npy"], "junk.npy: not a numeric .npy file"),
+    ],
 )
 def test_npy_mistakes(tmp_path, args, message):
     np.save(tmp_path / "X.npy", np.ones((3, 2)))

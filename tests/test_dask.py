@@ -7,21 +7,26 @@ import time
 
 import numpy as np
 import pytest
-
-import fastlogreg
-from fastlogreg.data import make_nba_like
 from problems import random_problem, stable_learning_rate
 from test_agreement import assert_agree
 
+import fastlogreg
+from fastlogreg.data import make_nba_like
+
 da = pytest.importorskip("dask.array", reason="the dask backend needs dask: pip install 'fastlogreg[dask]'")
-distributed = pytest.importorskip("distributed", reason="cluster tests need distributed: pip install 'fastlogreg[dask]'")
+distributed = pytest.importorskip(
+    "distributed", reason="cluster tests need distributed: pip install 'fastlogreg[dask]'"
+)
 
 
 def both(X, y, **options):
-    return fastlogreg.train(X, y, backend="dask", **options), fastlogreg.train(np.asarray(X), np.asarray(y), backend="numba", **options)
+    return fastlogreg.train(X, y, backend="dask", **options), fastlogreg.train(
+        np.asarray(X), np.asarray(y), backend="numba", **options
+    )
 
 
 # --- dask's local threads (no client) ---------------------------------------------------------------
+
 
 def test_tutorial_start_and_first_epochs_match_numba(nba):
     options = dict(learning_rate=0.001, epochs=200, reduction="sum", init="normal", random_state=220104)
@@ -39,8 +44,13 @@ def test_any_chunking_of_a_dask_array(chunks):
 
 @pytest.mark.parametrize(
     "options",
-    [dict(l2=0.5, reduction="sum"), dict(tol=1e-4, epochs=5000), dict(standardize=True, learning_rate=0.5),
-     dict(dtype="float32"), dict(callback=lambda epoch, loss: epoch >= 20, callback_every=10)],
+    [
+        dict(l2=0.5, reduction="sum"),
+        dict(tol=1e-4, epochs=5000),
+        dict(standardize=True, learning_rate=0.5),
+        dict(dtype="float32"),
+        dict(callback=lambda epoch, loss: epoch >= 20, callback_every=10),
+    ],
     ids=["l2", "tol", "standardize", "float32", "callback"],
 )
 def test_every_option_matches_numba(options):
@@ -55,8 +65,18 @@ def test_every_option_matches_numba(options):
 @pytest.mark.parametrize(
     "X, y, error, message",
     [
-        (da.from_array(np.array([[1.0, np.nan], [2.0, 3.0]]), chunks=1), [0, 1], ValueError, "X contains NaN or infinity"),
-        (da.ones((4, 2), chunks=2), da.from_array(np.array([0, 1, 2, 1]), chunks=2), ValueError, "only 0 and 1 labels, found 2"),
+        (
+            da.from_array(np.array([[1.0, np.nan], [2.0, 3.0]]), chunks=1),
+            [0, 1],
+            ValueError,
+            "X contains NaN or infinity",
+        ),
+        (
+            da.ones((4, 2), chunks=2),
+            da.from_array(np.array([0, 1, 2, 1]), chunks=2),
+            ValueError,
+            "only 0 and 1 labels, found 2",
+        ),
         (da.ones((4, 2), chunks=2), da.zeros(3, chunks=2), ValueError, "X has 4 rows, y has 3"),
         (da.ones((4,), chunks=2), [0, 1, 0, 1], ValueError, "X must be 2-D"),
         (da.ones((4, 2), chunks=2) * 1j, [0, 1, 0, 1], ValueError, "Complex data not supported"),
@@ -75,10 +95,17 @@ def test_dask_input_to_other_backends_is_gathered():
 
 # --- a real cluster: two worker processes on 127.0.0.1 ------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, worker_dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    )
     client = distributed.Client(cluster, timeout="60s")
     client.wait_for_workers(2, timeout=60)
     yield client

@@ -71,7 +71,9 @@ def test_pipeline_and_cross_validation():
     X, y = fastlogreg.make_nba_like(3000, random_state=1)
     pipeline = make_pipeline(StandardScaler(), LogisticRegressionGD(learning_rate=0.5, epochs=300))
     scores = cross_val_score(pipeline, X, y, cv=5)
-    reference = cross_val_score(make_pipeline(StandardScaler(), sklearn.linear_model.LogisticRegression(C=1e6)), X, y, cv=5)
+    reference = cross_val_score(
+        make_pipeline(StandardScaler(), sklearn.linear_model.LogisticRegression(C=1e6)), X, y, cv=5
+    )
     assert scores.shape == (5,) and scores.mean() > 0.6
     np.testing.assert_allclose(scores, reference, atol=0.02)  # same model family, same accuracy
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from problems import random_problem
 
 import fastlogreg
-from problems import random_problem
 
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
@@ -16,12 +16,13 @@ def test_gradient_matches_central_finite_difference(backend, reduction):
     gradient = np.append(w0 - step.weights, b0 - step.bias)
 
     def loss_at(params):
-        return fastlogreg.train(X, y, backend=backend, epochs=0, reduction=reduction,
-                                init=(params[:-1], params[-1])).loss
+        return fastlogreg.train(
+            X, y, backend=backend, epochs=0, reduction=reduction, init=(params[:-1], params[-1])
+        ).loss
 
     params, h = np.append(w0, b0), 1e-5
-    finite_difference = np.array([
-        (loss_at(params + h * unit) - loss_at(params - h * unit)) / (2 * h) for unit in np.eye(params.size)
-    ])
+    finite_difference = np.array(
+        [(loss_at(params + h * unit) - loss_at(params - h * unit)) / (2 * h) for unit in np.eye(params.size)]
+    )
     np.testing.assert_allclose(gradient, finite_difference, rtol=1e-6, atol=1e-9)
     assert step.loss_history[0] == loss_at(params)

@@ -32,8 +32,13 @@ def math_kernels():
 
 def test_exp_matches_libm_over_its_domain(math_kernels):
     rng = np.random.default_rng(0)
-    t = np.concatenate([-rng.random(20000) * 750, -rng.random(2000), [0.0, -0.5 * math.log(2), -700, -708.4,
-                        -709, -720.5, -745.1, -745.2, -746, -800, -1e300, -np.inf]])
+    t = np.concatenate(
+        [
+            -rng.random(20000) * 750,
+            -rng.random(2000),
+            [0.0, -0.5 * math.log(2), -700, -708.4, -709, -720.5, -745.1, -745.2, -746, -800, -1e300, -np.inf],
+        ]
+    )
     ours, libm = math_kernels("exp", t), np.array([math.exp(v) for v in t])
     normal = libm > 2.2250738585072014e-308
     assert np.max(np.abs(ours[normal] - libm[normal]) / libm[normal]) < 4e-16

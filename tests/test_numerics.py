@@ -21,8 +21,9 @@ def test_loss_of_one_extreme_logit(backend, z, label):
 
 def test_gradient_step_at_extreme_logit(backend):
     # z = 1000 with label 0: p - y = 1 exactly, so w moves by learning_rate * x
-    result = fastlogreg.train([[1000.0]], [0], backend=backend, learning_rate=1e-3, epochs=1,
-                              reduction="sum", init=([1.0], 0.0))
+    result = fastlogreg.train(
+        [[1000.0]], [0], backend=backend, learning_rate=1e-3, epochs=1, reduction="sum", init=([1.0], 0.0)
+    )
     assert result.weights[0] == pytest.approx(0.0, abs=1e-15)
     assert result.bias == pytest.approx(-1e-3, rel=1e-15)
     assert result.loss_history[0] == 1000.0

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-
-import fastlogreg
 from problems import random_problem, stable_learning_rate
 from test_agreement import assert_agree
+
+import fastlogreg
 
 
 def settings_for(X, reduction="mean", **extra):
@@ -16,7 +16,9 @@ def settings_for(X, reduction="mean", **extra):
 def test_l2_agrees_with_the_reference(backend, reduction):
     X, y = random_problem(40, 4, seed=2)
     options = settings_for(X, reduction, epochs=80, l2=0.3, init="normal", random_state=1)
-    assert_agree(fastlogreg.train(X, y, backend=backend, **options), fastlogreg.train(X, y, backend="python", **options))
+    assert_agree(
+        fastlogreg.train(X, y, backend=backend, **options), fastlogreg.train(X, y, backend="python", **options)
+    )
 
 
 def test_l2_adds_half_l2_times_squared_weights_to_the_loss(backend):
@@ -61,8 +63,11 @@ def test_running_in_blocks_changes_no_bit(backend, watch, capsys):
     X, y = random_problem(500, 3, seed=8)
     options = settings_for(X, epochs=237)
     whole = fastlogreg.train(X, y, backend=backend, **options)
-    extra = {"callback": dict(callback=lambda epoch, loss: False, callback_every=10),
-             "progress": dict(progress=True), "tol": dict(tol=0.0)}[watch]
+    extra = {
+        "callback": dict(callback=lambda epoch, loss: False, callback_every=10),
+        "progress": dict(progress=True),
+        "tol": dict(tol=0.0),
+    }[watch]
     blocks = fastlogreg.train(X, y, backend=backend, **options, **extra)
     np.testing.assert_array_equal(blocks.loss_history, whole.loss_history)
     np.testing.assert_array_equal(blocks.weights, whole.weights)
@@ -76,7 +81,9 @@ def test_callback_cadence_values_and_stop(backend):
     options = settings_for(X, epochs=95)
     reference = fastlogreg.train(X, y, backend=backend, **options)
     calls = []
-    fastlogreg.train(X, y, backend=backend, callback=lambda e, loss: calls.append((e, loss)), callback_every=20, **options)
+    fastlogreg.train(
+        X, y, backend=backend, callback=lambda e, loss: calls.append((e, loss)), callback_every=20, **options
+    )
     assert [e for e, _ in calls] == [20, 40, 60, 80]  # every 20 epochs, not after the last
     for epoch, loss in calls:
         assert loss == reference.loss_history[epoch]  # the loss at the weights after `epoch` updates
@@ -143,8 +150,9 @@ def test_standardize_refuses_values_it_cannot_scale(backend):
 
 
 def test_a_truthy_callback_result_stops(backend, nba):
-    result = fastlogreg.train(*nba, backend=backend, epochs=300, callback_every=50,
-                              callback=lambda epoch, loss: np.float64(loss) < 1e9)  # numpy's True, not True
+    result = fastlogreg.train(
+        *nba, backend=backend, epochs=300, callback_every=50, callback=lambda epoch, loss: np.float64(loss) < 1e9
+    )  # numpy's True, not True
     assert result.epochs_run == 50
 
 

@@ -10,8 +10,17 @@ import fastlogreg
 
 @pytest.fixture
 def trained(nba):
-    return fastlogreg.train(*nba, backend="numpy", learning_rate=0.001, epochs=300, reduction="sum",
-                            init="normal", random_state=220104, l2=0.01, tol=1e-12)
+    return fastlogreg.train(
+        *nba,
+        backend="numpy",
+        learning_rate=0.001,
+        epochs=300,
+        reduction="sum",
+        init="normal",
+        random_state=220104,
+        l2=0.01,
+        tol=1e-12,
+    )
 
 
 def test_save_and_load_round_trip_exactly(trained, tmp_path, nba):
@@ -20,8 +29,21 @@ def test_save_and_load_round_trip_exactly(trained, tmp_path, nba):
     loaded = fastlogreg.load(path)
     np.testing.assert_array_equal(loaded.weights, trained.weights)
     np.testing.assert_array_equal(loaded.loss_history, trained.loss_history)
-    for name in ("bias", "loss", "epochs_run", "converged", "backend", "reduction", "learning_rate", "epochs",
-                 "l2", "tol", "standardize", "dtype", "version"):
+    for name in (
+        "bias",
+        "loss",
+        "epochs_run",
+        "converged",
+        "backend",
+        "reduction",
+        "learning_rate",
+        "epochs",
+        "l2",
+        "tol",
+        "standardize",
+        "dtype",
+        "version",
+    ):
         assert getattr(loaded, name) == getattr(trained, name), name
     assert loaded.version == fastlogreg.__version__
     np.testing.assert_array_equal(loaded.predict_proba(nba[0]), trained.predict_proba(nba[0]))
@@ -46,7 +68,10 @@ def _damage(document):
     yield "list dtype", json.dumps({**document, "model": {**model, "dtype": ["x"]}})
     yield "float epochs_run", json.dumps({**document, "model": {**model, "epochs_run": 300.0}})
     yield "bool format version", json.dumps({**document, "format_version": True})
-    yield "nan in history", json.dumps({**document, "model": {**model, "loss_history": [float("nan")] * len(model["loss_history"])}})
+    yield (
+        "nan in history",
+        json.dumps({**document, "model": {**model, "loss_history": [float("nan")] * len(model["loss_history"])}}),
+    )
     yield "huge weight", json.dumps({**document, "model": {**model, "weights": [10**400, 1, 2]}})
     yield "deep nesting", "[" * 100_000 + "]" * 100_000
 
@@ -54,7 +79,7 @@ def _damage(document):
 def test_damaged_or_foreign_files_are_refused(trained, tmp_path):
     trained.save(tmp_path / "good.json")
     document = json.loads((tmp_path / "good.json").read_text())
-    for name, text in _damage(document):
+    for _name, text in _damage(document):
         (tmp_path / "bad.json").write_text(text)
         with pytest.raises(ValueError, match="model file"):
             fastlogreg.load(tmp_path / "bad.json")

@@ -45,8 +45,9 @@ def test_defaults_train_the_tutorial_data_well(nba, backend):
 
 def test_predict_and_predict_proba(nba):
     X, y = nba
-    result = fastlogreg.train(X, y, backend="numpy", learning_rate=0.001, epochs=3000, reduction="sum",
-                              init="normal", random_state=220104)
+    result = fastlogreg.train(
+        X, y, backend="numpy", learning_rate=0.001, epochs=3000, reduction="sum", init="normal", random_state=220104
+    )
     proba = result.predict_proba(X)
     z = X @ result.weights + result.bias
     np.testing.assert_allclose(proba, 1 / (1 + np.exp(-z)), rtol=1e-15)
@@ -68,6 +69,9 @@ def test_random_state_object_is_used(nba):
 
 
 def test_import_does_not_import_numba():
-    code = "import sys, fastlogreg; fastlogreg.train([[1.0]], [1], backend='numpy', epochs=1); print('numba' in sys.modules)"
+    code = (
+        "import sys, fastlogreg; fastlogreg.train([[1.0]], [1], backend='numpy', epochs=1); "
+        "print('numba' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

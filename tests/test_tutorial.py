@@ -12,8 +12,20 @@ LOSS_BEFORE = 70.75679650741478
 LOSS_AFTER = 6.220960326814549
 FINAL_W = [-0.19783118, 0.33655838, 0.42415269]
 FINAL_B = -0.63608971
-PREDICTIONS = [0.63286497, 0.45883071, 0.6644647, 0.97888304, 0.51531288, 0.4102621,
-               0.07742938, 0.53516532, 0.46538451, 0.38011478, 0.95183613, 0.12819188]
+PREDICTIONS = [
+    0.63286497,
+    0.45883071,
+    0.6644647,
+    0.97888304,
+    0.51531288,
+    0.4102621,
+    0.07742938,
+    0.53516532,
+    0.46538451,
+    0.38011478,
+    0.95183613,
+    0.12819188,
+]
 
 
 def tutorial_start():
@@ -86,8 +98,7 @@ def test_mean_reduction_equals_pytorch(nba, backend):
     with torch.no_grad():
         torch_final = torch.nn.functional.binary_cross_entropy(model(inputs), targets).item()
 
-    ours = fastlogreg.train(X, y, backend=backend, learning_rate=0.001, epochs=3001, reduction="mean",
-                            init=(W0, B0))
+    ours = fastlogreg.train(X, y, backend=backend, learning_rate=0.001, epochs=3001, reduction="mean", init=(W0, B0))
     np.testing.assert_allclose(ours.loss_history, torch_losses, rtol=1e-12)
     assert ours.loss == pytest.approx(torch_final, rel=1e-12)
     np.testing.assert_allclose(ours.weights, model[0].weight.detach().numpy()[0], rtol=1e-11)

@@ -59,10 +59,18 @@ REJECTED = [
     ("masked y", dict(y=np.ma.array(Y_OK, mask=[0, 0, 1])), TypeError, "y is a masked array"),
     ("backend not a string", dict(backend=["numpy"]), ValueError, r"unknown backend \['numpy'\]"),
     ("random_state a float", dict(init="normal", random_state=1.5), TypeError, "random_state must be None, an int"),
-    ("random_state a Generator", dict(init="normal", random_state=np.random.default_rng(0)), TypeError,
-     "random_state must be"),
-    ("diverging learning rate", dict(X=[[1e200], [1.0], [3.0]], learning_rate=1.0), FloatingPointError,
-     "training diverged"),
+    (
+        "random_state a Generator",
+        dict(init="normal", random_state=np.random.default_rng(0)),
+        TypeError,
+        "random_state must be",
+    ),
+    (
+        "diverging learning rate",
+        dict(X=[[1e200], [1.0], [3.0]], learning_rate=1.0),
+        FloatingPointError,
+        "training diverged",
+    ),
 ]
 
 
@@ -74,7 +82,7 @@ def test_rejects_bad_input(backend, overrides, error, message):
     snapshots = [array.copy() for array in arrays]
     with pytest.raises(error, match=message):
         fastlogreg.train(arguments.pop("X"), arguments.pop("y"), **arguments)
-    for array, snapshot in zip(arrays, snapshots):  # refused, and still untouched
+    for array, snapshot in zip(arrays, snapshots, strict=True):  # refused, and still untouched
         np.testing.assert_array_equal(array, snapshot)
 
 
@@ -84,7 +92,7 @@ def test_never_modifies_caller_arrays(backend):
     w0, b0 = np.array([0.5, -0.5]), np.array([0.25])
     saved = [a.copy() for a in (X, y, w0, b0)]
     result = fastlogreg.train(X, y, backend=backend, init=(w0, b0), **FAST)
-    for original, now in zip(saved, (X, y, w0, b0)):
+    for original, now in zip(saved, (X, y, w0, b0), strict=True):
         np.testing.assert_array_equal(original, now)
     assert not np.shares_memory(result.weights, w0)
 

@@ -31,9 +31,7 @@ _loaded = {}
 
 def available_backends() -> tuple[str, ...]:
     """The names ``train(backend=...)`` accepts on this machine, reference first."""
-    return tuple(
-        name for name, (_, needs) in _REGISTRY.items() if needs is None or importlib.util.find_spec(needs)
-    )
+    return tuple(name for name, (_, needs) in _REGISTRY.items() if needs is None or importlib.util.find_spec(needs))
 
 
 def get_backend(name: str):

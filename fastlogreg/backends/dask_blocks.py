@@ -33,7 +33,7 @@ def prepare(X, y):
 
 
 def fit(X, labels, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
-    blocks = list(zip(X.to_delayed().ravel(), labels.to_delayed().ravel()))  # in row order
+    blocks = list(zip(X.to_delayed().ravel(), labels.to_delayed().ravel(), strict=True))  # in row order
     scale = 1.0 / X.shape[0] if mean else 1.0
     w, b = weights.copy(), float(bias)
     loss_history, previous = [], previous_loss

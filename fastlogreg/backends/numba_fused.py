@@ -49,8 +49,22 @@ def fit(X, labels, weights, bias, learning_rate, epochs, mean, l2, tol, previous
     w = weights.copy()
     loss_history = np.empty(epochs)
     parallel = X.size >= PARALLEL_MIN_ENTRIES
-    arguments = (X, labels, w, float(bias), learning_rate, epochs, scale, l2, tol, previous_loss,
-                 chunk_rows(X.shape[1]), _by_rows(X), parallel, loss_history)
+    arguments = (
+        X,
+        labels,
+        w,
+        float(bias),
+        learning_rate,
+        epochs,
+        scale,
+        l2,
+        tol,
+        previous_loss,
+        chunk_rows(X.shape[1]),
+        _by_rows(X),
+        parallel,
+        loss_history,
+    )
     if parallel:
         with _PARALLEL_LOCK:
             bias, loss, epochs_run = _train(*arguments)
@@ -60,8 +74,9 @@ def fit(X, labels, weights, bias, learning_rate, epochs, mean, l2, tol, previous
 
 
 @jit()
-def _train(X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, rows_per_chunk, by_rows, parallel,
-           loss_history):
+def _train(
+    X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, rows_per_chunk, by_rows, parallel, loss_history
+):
     """Gradient descent in place on w; returns the final bias, the loss there and the epochs run."""
     n, d = X.shape
     partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
@@ -124,8 +139,9 @@ def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, by_rows, partials):
     for c in numba.prange(partials.shape[0]):
         start = c * rows_per_chunk
         columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # per chunk: threads never share
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms,
-                    partials, c)
+        _chunk_sums(
+            X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms, partials, c
+        )
 
 
 @jit(allocates=False)
@@ -133,8 +149,9 @@ def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, colum
     n = X.shape[0]
     for c in range(partials.shape[0]):
         start = c * rows_per_chunk
-        _chunk_sums(X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms,
-                    partials, c)
+        _chunk_sums(
+            X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms, partials, c
+        )
 
 
 @jit(inline="always")

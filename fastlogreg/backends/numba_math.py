@@ -10,7 +10,6 @@ import math
 from .numba_config import jit
 from .numba_intrinsics import bits_of_float, float_from_bits
 
-
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: x + _ROUND - _ROUND rounds x to an integer
 _TWO52 = 4503599627370496.0  # 2**52: the mantissa of 2**52 + k holds the integer k in its low bits
 _TWO52_BITS = 0x4330000000000000
@@ -22,8 +21,13 @@ _SQRT2_MINUS_1 = 0.41421356237309503
 _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12, _E13 = (1.0 / math.factorial(i) for i in range(2, 14))
 # fdlibm's log coefficients: log(1 + f) = 2s + s R(s^2) with s = f / (2 + f), |s| <= 0.1716
 _LG1, _LG2, _LG3, _LG4, _LG5, _LG6, _LG7 = (
-    6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01,
-    1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01,
+    6.666666666666735130e-01,
+    3.999999999940941908e-01,
+    2.857142874366239149e-01,
+    2.222219843214978396e-01,
+    1.818357216161805012e-01,
+    1.531383769920937332e-01,
+    1.479819860511658591e-01,
 )
 
 
@@ -39,8 +43,27 @@ def exp_nonpositive(t):
     t = max(t, -746.0)  # below this e^t rounds to 0; the clamp keeps k in range
     k = (t * _LOG2E + _ROUND) - _ROUND  # nearest integer to t / ln 2
     r = (t - k * _LN2_HI) - k * _LN2_LO  # t = k ln2 + r, |r| <= ln2 / 2
-    p = 1.0 + r * (1.0 + r * (_E2 + r * (_E3 + r * (_E4 + r * (_E5 + r * (_E6 + r * (_E7 + r * (
-        _E8 + r * (_E9 + r * (_E10 + r * (_E11 + r * (_E12 + r * _E13))))))))))))  # Taylor, error < 2e-16
+    p = 1.0 + r * (
+        1.0
+        + r
+        * (
+            _E2
+            + r
+            * (
+                _E3
+                + r
+                * (
+                    _E4
+                    + r
+                    * (
+                        _E5
+                        + r
+                        * (_E6 + r * (_E7 + r * (_E8 + r * (_E9 + r * (_E10 + r * (_E11 + r * (_E12 + r * _E13)))))))
+                    )
+                )
+            )
+        )
+    )  # Taylor, error < 2e-16
     k_normal = max(k, -1022.0)  # two factors, so that results in the subnormal range come out right
     return (p * _power_of_two(k_normal)) * _power_of_two(k - k_normal)
 

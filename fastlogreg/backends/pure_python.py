@@ -40,9 +40,9 @@ def loss_and_gradient(rows, labels, w, b):
     loss = 0.0
     grad_w = [0.0] * len(w)
     grad_b = 0.0
-    for x, y in zip(rows, labels):
+    for x, y in zip(rows, labels, strict=True):
         z = b
-        for x_j, w_j in zip(x, w):
+        for x_j, w_j in zip(x, w, strict=True):
             z += x_j * w_j  # z = w.x + b
         softplus, p = log1pexp_and_sigmoid(z)
         loss += softplus - y * z  # -y ln p - (1-y) ln(1-p), written on z
