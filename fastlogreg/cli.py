@@ -15,7 +15,9 @@ from . import training
 from .backends import _REGISTRY, available_backends
 from .data import NBA_ROOKIE_DRAFT, bundled_path, make_nba_like, read_csv, read_npy
 from .result import load
-from .validation import DTYPES, INITS, REDUCTIONS
+from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
+from .solvers.newton import DEFAULT_MAX_ITERATIONS
+from .validation import DTYPES, INITS, REDUCTIONS, SOLVERS
 
 # A run is "long" (worth a progress bar on a terminal) past this many row-epochs.
 LONG_RUN_ROW_EPOCHS = 50_000_000
@@ -63,16 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--y", metavar="LABELS.npy", help="0/1 labels as a 1-D .npy file (with --x)")
     train.add_argument("--backend", default="numba", choices=list(_REGISTRY), help="implementation (default: numba)")
     train.add_argument(
+        "--solver",
+        default="auto",
+        choices=SOLVERS,
+        help="gd: gradient descent; newton: the optimum, no learning rate; auto (default): gd when "
+        "--learning-rate is given, newton otherwise",
+    )
+    train.add_argument(
         "--learning-rate",
         type=float,
-        default=training.DEFAULT_LEARNING_RATE,
-        help=f"gradient-descent step (default: {training.DEFAULT_LEARNING_RATE})",
+        default=None,
+        help=f"gradient-descent step; giving one selects --solver gd (default with gd: {DEFAULT_LEARNING_RATE})",
     )
     train.add_argument(
         "--epochs",
         type=int,
-        default=training.DEFAULT_EPOCHS,
-        help=f"most full-batch steps (default: {training.DEFAULT_EPOCHS})",
+        default=None,
+        help=f"gd: full-batch steps (default {DEFAULT_EPOCHS}); newton: most iterations (default {DEFAULT_MAX_ITERATIONS})",
     )
     train.add_argument(
         "--reduction",
@@ -157,13 +166,14 @@ def _train(args) -> int:
         table = read_csv(args.csv if args.csv else bundled_path(NBA_ROOKIE_DRAFT))
     progress = args.progress
     if progress is None:
-        long_run = table.X.shape[0] * max(args.epochs, 0) > LONG_RUN_ROW_EPOCHS
+        long_run = table.X.shape[0] * max(args.epochs or 0, 0) > LONG_RUN_ROW_EPOCHS
         progress = long_run and sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
     dtype = args.dtype or (table.X.dtype.name if table.X.dtype.name in DTYPES else "float64")  # no copy of a .npy
     result = training.train(
         table.X,
         table.y,
         backend=args.backend,
+        solver=args.solver,
         learning_rate=args.learning_rate,
         epochs=args.epochs,
         reduction=args.reduction,
@@ -220,7 +230,7 @@ def _bench(args) -> int:
         if backend == "python" and args.rows * args.epochs > 2_000_000:
             print(f"{backend:>8}: skipped ({args.rows:,} rows x {args.epochs} epochs would take minutes)")
             continue
-        settings = dict(backend=backend, epochs=args.epochs, dtype=args.dtype)
+        settings = dict(backend=backend, solver="gd", epochs=args.epochs, dtype=args.dtype)
         training.train(X[: min(args.rows, 1000)], y[: min(args.rows, 1000)], **{**settings, "epochs": 1})  # warm up
         best = min(_seconds(functools.partial(training.train, X, y, **settings)) for _ in range(3))
         rates[backend] = args.epochs / best
@@ -238,12 +248,20 @@ def _seconds(run) -> float:
     return time.perf_counter() - start
 
 
+def _method(result) -> str:
+    return "newton" if result.solver == "newton" else f"learning rate {result.learning_rate:g}"
+
+
+def _steps(result) -> str:
+    return "iterations" if result.solver == "newton" else "epochs"
+
+
 def report(table, result, *, max_rows: int) -> str:
     loss_before = result.loss_history[0] if result.epochs_run else result.loss
     stopped = f", converged after {result.epochs_run}" if result.converged else ""
     lines = [
-        f"backend {result.backend}, {result.reduction} loss, learning rate {result.learning_rate:g}, "
-        f"{result.epochs} epochs{stopped}, {table.X.shape[0]} rows x {table.X.shape[1]} features",
+        f"backend {result.backend}, {result.reduction} loss, {_method(result)}, "
+        f"{result.epochs} {_steps(result)}{stopped}, {table.X.shape[0]} rows x {table.X.shape[1]} features",
         f"loss before training: {float(loss_before)!r}",
         f"loss after training:  {result.loss!r}",
         "weights: " + ", ".join(f"{name}={w:.8f}" for name, w in zip(table.feature_names, result.weights, strict=True)),
@@ -292,11 +310,11 @@ def plot_loss(result, path) -> None:
     axes.plot(range(history.size), history, color="tab:blue", linewidth=1.6, marker="o" if history.size == 1 else None)
     if history.size and history.min() > 0 and history.max() / history.min() > 10:
         axes.set_yscale("log")
-    axes.set_xlabel("epoch")
+    axes.set_xlabel(_steps(result)[:-1])
     axes.set_ylabel(
         ("mean" if result.reduction == "mean" else "summed") + " binary cross-entropy" + (" + L2" if result.l2 else "")
     )
-    axes.set_title(f"fastlogreg training loss ({result.backend}, learning rate {result.learning_rate:g})")
+    axes.set_title(f"fastlogreg training loss ({result.backend}, {_method(result)})")
     axes.grid(True, alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)

@@ -13,8 +13,11 @@ import sys
 
 import numpy as np
 
-from .training import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_REDUCTION, train
+from .training import train
 from .validation import check_features
+
+# One source for the defaults: train()'s own signature.
+_DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(train).parameters.items()}
 
 
 def _feature_names(X):
@@ -36,7 +39,8 @@ def _not_fitted_error():
 
 
 class LogisticRegressionGD:
-    """Binary logistic regression by full-batch gradient descent; parameters as in ``fastlogreg.train``.
+    """Binary logistic regression; parameters as in ``fastlogreg.train`` (by default Newton's method to the
+    optimum; with a ``learning_rate``, the tutorial's full-batch gradient descent).
 
     Labels may be any two values (``classes_`` holds them sorted; the second is the positive class).
     """
@@ -44,17 +48,19 @@ class LogisticRegressionGD:
     def __init__(
         self,
         *,
-        learning_rate=DEFAULT_LEARNING_RATE,
-        epochs=DEFAULT_EPOCHS,
-        reduction=DEFAULT_REDUCTION,
-        l2=0.0,
-        tol=None,
-        standardize=False,
-        init="zeros",
-        random_state=None,
-        dtype="float64",
-        backend="numba",
+        solver=_DEFAULTS["solver"],
+        learning_rate=_DEFAULTS["learning_rate"],
+        epochs=_DEFAULTS["epochs"],
+        reduction=_DEFAULTS["reduction"],
+        l2=_DEFAULTS["l2"],
+        tol=_DEFAULTS["tol"],
+        standardize=_DEFAULTS["standardize"],
+        init=_DEFAULTS["init"],
+        random_state=_DEFAULTS["random_state"],
+        dtype=_DEFAULTS["dtype"],
+        backend=_DEFAULTS["backend"],
     ):
+        self.solver = solver
         self.learning_rate = learning_rate
         self.epochs = epochs
         self.reduction = reduction

@@ -13,26 +13,29 @@ from .backends.numpy_vectorized import log1pexp_and_sigmoid
 from .validation import check_features, check_labels
 
 FILE_FORMAT = "fastlogreg-model"
-FILE_FORMAT_VERSION = 1
+FILE_FORMAT_VERSION = 2  # 2: the solver, and no learning rate for newton
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # no ==: comparing arrays field by field has no single truth value
 class TrainResult:
+    """A trained model: its parameters, how training went, and the settings that produced it."""
+
     weights: np.ndarray  # shape (d,), in the units of the X it was trained on
     bias: float
     loss: float  # at the returned weights, with the training reduction (and L2 penalty)
     loss_history: np.ndarray = field(repr=False)  # shape (epochs_run,): loss before each update
-    epochs_run: int = 0
-    converged: bool = False  # stopped early because the loss changed by less than tol
-    backend: str = ""
-    reduction: str = ""
-    learning_rate: float = 0.0
-    epochs: int = 0  # as requested
-    l2: float = 0.0
-    tol: float | None = None
-    standardize: bool = False
-    dtype: str = "float64"
-    version: str = ""  # of fastlogreg, when it trained this model
+    epochs_run: int
+    converged: bool  # stopped on tol (newton: reached the optimum), not on epochs or a callback
+    backend: str
+    solver: str  # "gd" or "newton"
+    reduction: str
+    learning_rate: float | None  # None for newton
+    epochs: int  # as requested (newton: the most iterations)
+    l2: float
+    tol: float | None
+    standardize: bool
+    dtype: str
+    version: str  # of fastlogreg, when it trained this model
 
     # --- using the model -------------------------------------------------------------------------
 
@@ -69,7 +72,8 @@ class TrainResult:
         weights = np.array2string(self.weights, precision=6, threshold=8, separator=", ")
         return (
             f"TrainResult(weights={weights}, bias={self.bias:.6g}, loss={self.loss:.6g}, "
-            f"epochs_run={self.epochs_run}/{self.epochs}, converged={self.converged}, backend={self.backend!r})"
+            f"epochs_run={self.epochs_run}/{self.epochs}, converged={self.converged}, solver={self.solver!r}, "
+            f"backend={self.backend!r})"
         )
 
     def summary(self) -> str:
@@ -80,12 +84,13 @@ class TrainResult:
             else ("stopped early" if self.epochs_run < self.epochs else "ran all epochs")
         )
         start = f"{self.loss_history[0]:.10g} -> " if self.epochs_run else ""
+        method = "Newton" if self.solver == "newton" else f"gradient descent, learning rate {self.learning_rate:g}"
         return "\n".join(
             [
                 f"logistic regression, {self.weights.shape[0]} features, backend {self.backend}, dtype {self.dtype}",
-                f"{self.reduction} loss, learning rate {self.learning_rate:g}, l2 {self.l2:g}, tol {self.tol}, "
-                f"standardize {self.standardize}",
-                f"epochs {self.epochs_run} of {self.epochs}: {stop}; loss {start}{self.loss:.10g}",
+                f"{self.reduction} loss, {method}, l2 {self.l2:g}, tol {self.tol}, standardize {self.standardize}",
+                f"{'iterations' if self.solver == 'newton' else 'epochs'} {self.epochs_run} of {self.epochs}: "
+                f"{stop}; loss {start}{self.loss:.10g}",
                 f"weights {np.array2string(self.weights, precision=8, separator=', ')}, bias {self.bias:.8g}",
             ]
         )
@@ -123,7 +128,7 @@ def load(path) -> TrainResult:
 def _model_from(record) -> TrainResult:
     """A TrainResult from a saved record, every field checked for type and range."""
     from .backends import _REGISTRY
-    from .validation import DTYPES, REDUCTIONS, _count, _flag, _non_negative_real, _positive_real, _real
+    from .validation import DTYPES, REDUCTIONS, SOLVERS, _count, _flag, _non_negative_real, _positive_real, _real
 
     def vector(name):
         if not isinstance(record[name], list):
@@ -160,7 +165,10 @@ def _model_from(record) -> TrainResult:
         converged=_flag(record["converged"], "converged"),
         backend=choice("backend", set(_REGISTRY)),
         reduction=choice("reduction", set(REDUCTIONS)),
-        learning_rate=_positive_real(record["learning_rate"], "learning_rate"),
+        solver=choice("solver", set(SOLVERS) - {"auto"}),
+        learning_rate=None
+        if record["learning_rate"] is None
+        else _positive_real(record["learning_rate"], "learning_rate"),
         epochs=_count(record["epochs"], "epochs", minimum=0),
         l2=_non_negative_real(record["l2"], "l2"),
         tol=None if record["tol"] is None else _non_negative_real(record["tol"], "tol"),

@@ -1,8 +1,9 @@
 """Every check on train()'s inputs, in one place, before any backend runs.
 
-The backends may then assume: X is a 2-D finite float32/float64 ndarray (a dask array, for the dask
-backend) with at least one row and one column; y is a float64 vector of 0.0/1.0 of the same length;
-the start is a fresh float64 weight vector and a float bias; the hyper-parameters are in range.
+The solvers and backends may then assume: X is a 2-D finite float32/float64 ndarray (a dask array, for
+the dask backend) with at least one row and one column; y is a uint8 vector of 0/1 of the same length;
+the start is a fresh float64 weight vector and a float bias; the settings are in range, and the
+solver and its defaults are resolved (``Problem``).
 """
 
 from __future__ import annotations
@@ -11,36 +12,53 @@ import importlib.util
 import math
 import numbers
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .backends import get_backend
+from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
+from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL, MAX_FEATURES
 
 REDUCTIONS = ("sum", "mean")
 INITS = ("zeros", "normal")
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
+SOLVERS = ("auto", "gd", "newton")
+
+
 @dataclass(frozen=True)
 class Problem:
-    """A training problem whose every part has passed validation."""
+    """A training problem whose every part has passed validation, its defaults resolved."""
 
-    X: np.ndarray
-    y: np.ndarray
-    weights: np.ndarray
+    X: Any  # 2-D finite float32/float64 ndarray (a dask array for the dask backend)
+    y: Any  # uint8 vector of 0/1, one per row of X
+    weights: np.ndarray  # the start: a fresh float64 vector
     bias: float
-    learning_rate: float
-    epochs: int
+    solver: str  # "gd" or "newton" ("auto" resolved)
+    learning_rate: float | None  # gd's step; None for newton
+    epochs: int  # gd's epochs, newton's most iterations
     reduction: str
     dtype: str
     backend: str
     l2: float
-    tol: float | None
+    tol: float | None  # None: gd never stops early
     standardize: bool
     progress: bool
-    callback: object
+    callback: Callable[[int, float], object] | None
     callback_every: int
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def scale(self) -> float:
+        """The factor on the summed loss: 1/n for the mean reduction, 1 for the sum."""
+        return 1.0 / self.n_rows if self.reduction == "mean" else 1.0
 
 
 def validate(
@@ -48,6 +66,7 @@ def validate(
     y,
     *,
     backend,
+    solver,
     learning_rate,
     epochs,
     reduction,
@@ -66,8 +85,17 @@ def validate(
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     if progress is True and importlib.util.find_spec("tqdm") is None:
         raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
+    solver = check_solver(solver, learning_rate)
+    newton_solver = solver == "newton"
+    if epochs is None:
+        epochs = DEFAULT_MAX_ITERATIONS if newton_solver else DEFAULT_EPOCHS
+    if learning_rate is None and not newton_solver:
+        learning_rate = DEFAULT_LEARNING_RATE
+    if tol is None and newton_solver:
+        tol = DEFAULT_TOL
     settings = dict(  # the cheap checks first: a mistyped setting should not wait for a pass over X
-        learning_rate=_positive_real(learning_rate, "learning_rate"),
+        solver=solver,
+        learning_rate=None if newton_solver else _positive_real(learning_rate, "learning_rate"),
         epochs=_count(epochs, "epochs", minimum=0),
         reduction=check_reduction(reduction),
         dtype=check_dtype(dtype),
@@ -81,9 +109,25 @@ def validate(
     )
     lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
     X = check_features(X, settings["dtype"], lazy=lazy)
+    if newton_solver and X.shape[1] > MAX_FEATURES:
+        raise ValueError(
+            f"solver='newton' takes at most {MAX_FEATURES} features (X has {X.shape[1]}): its Hessian "
+            "grows with the square of the features; use solver='gd'"
+        )
     y = check_labels(y, n_rows=X.shape[0], lazy=lazy)
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
     return Problem(X=X, y=y, weights=weights, bias=bias, **settings)
+
+
+def check_solver(solver, learning_rate) -> str:
+    """ "gd" or "newton"; "auto" is gradient descent when a learning rate is given, Newton otherwise."""
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(map(repr, SOLVERS))}")
+    if solver == "auto":
+        return "newton" if learning_rate is None else "gd"
+    if solver == "newton" and learning_rate is not None:
+        raise ValueError("solver='newton' takes no learning_rate: its steps come from the Hessian")
+    return solver
 
 
 def check_dtype(dtype) -> str:
@@ -132,7 +176,10 @@ def check_features(X, dtype: str = "float64", *, n_features: int | None = None, 
 
 
 def check_labels(y, *, n_rows: int, lazy: bool = False):
-    """y as a fresh float64 vector of 0.0/1.0 (with ``lazy``, a dask array stays one)."""
+    """y as a fresh uint8 vector of 0/1 (with ``lazy``, a dask array stays one).
+
+    Checked in y's own dtype, so the only copy is the uint8 one: an eighth of a float64 copy.
+    """
     y = _as_numeric_array(y, "y", lazy=lazy)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -140,14 +187,14 @@ def check_labels(y, *, n_rows: int, lazy: bool = False):
         raise ValueError(f"y must have shape (n,) or (n, 1), got {y.shape}")
     if y.shape[0] != n_rows:
         raise ValueError(f"X and y have different lengths: X has {n_rows} rows, y has {y.shape[0]}")
-    y = y.astype(np.float64)  # always a copy: the caller's y is never touched
-    if np.isnan(y).any():
-        raise ValueError("y contains NaN: labels must be 0 or 1")
-    bad = (y != 0) & (y != 1)
-    if bad.any():
-        examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[bad]))[:5])
-        raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
-    return y
+    if y.dtype != bool:
+        bad = (y != 0) & (y != 1)  # NaN too
+        if bad.any():
+            if y.dtype.kind == "f" and np.isnan(y).any():
+                raise ValueError("y contains NaN: labels must be 0 or 1")
+            examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[bad]))[:5])
+            raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
+    return y.astype(np.uint8)  # always a copy: the caller's y is never touched
 
 
 def _real(value, name) -> float:

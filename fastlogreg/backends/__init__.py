@@ -1,23 +1,17 @@
-"""The backend registry: each backend is a module with the same ``fit`` function, imported on first use.
+"""The backend registry: each backend is a module that makes passes over the rows, imported on first use.
 
-Every backend's ``fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss)`` takes
-a validated problem (see ``fastlogreg.validation``): X a finite 2-D float32/float64 array, y a float64
-vector of 0/1, weights a float64 vector it may overwrite, bias a float, ``mean`` true for the mean
-reduction. Each epoch k it computes the loss L_k at the current parameters (the reduced binary
-cross-entropy plus l2/2 ||w||^2) and its gradient in one pass, then steps. It stops after ``epochs``
-steps, or before step k when |L_(k-1) - L_k| < tol |L_(k-1)| (L_(-1) is ``previous_loss``; NaN: none).
-It returns ``(weights, bias, loss, loss_history)``: the final parameters, the loss at them, and the loss
-before each step taken. Loss and gradient are computed on the raw score z in stable form.
-
-A backend may also define ``prepare(X, y) -> (X, y)``, run once per ``train()`` before the first
-``fit`` (which may be called for several blocks of epochs): the place for one-time work such as
-converting the labels or placing the data on a cluster.
+What a backend provides is written as code in ``contract.py`` (``Backend``, and ``CompiledDescent`` for a
+backend that also compiles the gradient-descent loop); the solvers in ``fastlogreg.solvers`` do the
+iterating. An unknown backend, or one whose package is missing, gets an error that says what to install.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+from typing import TYPE_CHECKING, cast
+
+from .contract import Backend, CompiledDescent
 
 # name -> (module, the package it needs beyond numpy)
 _REGISTRY = {
@@ -26,7 +20,7 @@ _REGISTRY = {
     "numba": ("fastlogreg.backends.numba_fused", "numba"),
     "dask": ("fastlogreg.backends.dask_blocks", "dask"),
 }
-_loaded = {}
+_loaded: dict[str, Backend] = {}
 
 
 def available_backends() -> tuple[str, ...]:
@@ -34,8 +28,8 @@ def available_backends() -> tuple[str, ...]:
     return tuple(name for name, (_, needs) in _REGISTRY.items() if needs is None or importlib.util.find_spec(needs))
 
 
-def get_backend(name: str):
-    """The module of backend ``name`` (its ``fit``, maybe ``prepare``), imported the first time."""
+def get_backend(name: str) -> Backend:
+    """The module of backend ``name``, imported the first time."""
     if not isinstance(name, str) or name not in _loaded:
         if not isinstance(name, str) or name not in _REGISTRY:
             known = ", ".join(repr(known) for known in _REGISTRY)
@@ -43,5 +37,14 @@ def get_backend(name: str):
         module, needs = _REGISTRY[name]
         if needs is not None and importlib.util.find_spec(needs) is None:
             raise ImportError(f"backend {name!r} needs the package {needs!r}: pip install {needs}")
-        _loaded[name] = importlib.import_module(module)
+        _loaded[name] = cast(Backend, importlib.import_module(module))
     return _loaded[name]
+
+
+if TYPE_CHECKING:  # mypy checks each module against the contract
+    from . import dask_blocks, numba_fused, numpy_vectorized, pure_python
+
+    _python: Backend = pure_python
+    _numpy: Backend = numpy_vectorized
+    _numba: CompiledDescent = numba_fused
+    _dask: Backend = dask_blocks

@@ -1,9 +1,10 @@
-"""Dask: the numba kernel on every row block of X, wherever the blocks live; one update per epoch.
+"""Dask: the numba kernel on every row block of X, wherever the blocks live; one round trip per pass.
 
 X is cut into row blocks (whole rows: all columns in one block) and persisted, so the data stays on
-the workers and only the weights travel. Each epoch one task per block runs the fused numba kernel
-(``numba_fused.block_sums``) and returns its partial sums; they are added in block order — the same
-bits whichever worker ran which block — and the update happens once, here. Like every dask
+the workers and only the weights travel. Each pass one task per block runs a fused numba kernel
+(``numba_fused.block_sums``, or ``curvature_block_sums`` for Newton) and returns its partial sums;
+they are added in block order — the same bits whichever worker ran which block — and the solver
+steps once, in this process. Like every dask
 computation, it runs on the active ``distributed.Client`` when there is one, the local threads otherwise.
 """
 
@@ -15,7 +16,8 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .numba_fused import block_sums
+from .contract import Curvature, Gradient
+from .numba_fused import block_sums, curvature_block_sums, unpack_curvature
 
 # NumPy input is cut into at least this many blocks per worker (so every worker has work), and into
 # blocks of at most this many bytes (so no task holds too much).
@@ -32,34 +34,29 @@ def prepare(X, y):
         return dask.persist(*_as_blocks(X, y))
 
 
-def fit(X, labels, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
-    blocks = list(zip(X.to_delayed().ravel(), labels.to_delayed().ravel(), strict=True))  # in row order
-    scale = 1.0 / X.shape[0] if mean else 1.0
-    w, b = weights.copy(), float(bias)
-    loss_history, previous = [], previous_loss
-    for epoch in range(epochs + 1):  # the last pass only measures the loss at the final weights
-        totals = _epoch_sums(blocks, w, b)
-        loss = totals[0] * scale + 0.5 * l2 * float(w @ w)
-        if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
-            return w, b, loss, np.array(loss_history, dtype=np.float64)
-        loss_history.append(loss)
-        w = w - learning_rate * (totals[2:] * scale + l2 * w)
-        b -= learning_rate * (totals[1] * scale)
-        previous = loss
+def gradient_sums(data, weights, bias) -> Gradient:
+    """One round trip: every block's gradient sums, added in block order."""
+    totals = _added_in_order(data, block_sums, weights, bias)
+    return Gradient(float(totals[0]), totals[2:], float(totals[1]))
 
 
-def _epoch_sums(blocks, w, b):
-    """One task per block (plain delayed calls: a few milliseconds per epoch where an array graph
-    costs several times that), then the partial sums added in block order — the same bits whichever
-    worker finished first."""
-    partials = dask.compute(*[_block_sums(X_block, labels_block, w, b) for X_block, labels_block in blocks])
-    totals = np.zeros(w.shape[0] + 2)
+def curvature_sums(data, weights, bias) -> Curvature:
+    """One round trip: every block's loss, gradient and Hessian sums, added in block order."""
+    return unpack_curvature(_added_in_order(data, curvature_block_sums, weights, bias), weights.shape[0])
+
+
+def _added_in_order(data, kernel, weights, bias):
+    """One task per block (plain delayed calls: a few milliseconds per pass where an array graph costs
+    several times that), then the partial sums added in block order — the same bits whichever worker
+    finished first."""
+    X, labels = data
+    task = dask.delayed(kernel, pure=False)  # pure=False: a fresh key every pass
+    blocks = zip(X.to_delayed().ravel(), labels.to_delayed().ravel(), strict=True)  # in row order
+    partials = dask.compute(*[task(X_block, labels_block, weights, bias) for X_block, labels_block in blocks])
+    totals = np.zeros_like(partials[0])
     for row in partials:
         totals += row
     return totals
-
-
-_block_sums = dask.delayed(block_sums, pure=False)  # pure=False: a fresh key every epoch
 
 
 def _as_blocks(X, y):

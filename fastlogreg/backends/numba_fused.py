@@ -13,12 +13,15 @@ How an epoch runs, and why:
   copied whole, whatever its layout or float dtype.
 """
 
+import contextlib
 import threading
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from numba.extending import overload
 
+from .contract import Curvature, Descent, DescentState, Gradient
 from .numba_config import JIT_OPTIONS, jit
 from .numba_math import exp_nonpositive, log1p_unit
 
@@ -39,60 +42,83 @@ def chunk_rows(n_features: int) -> int:
     return min(max(8192 // n_features, 64), 2048) // PAD_ROWS * PAD_ROWS
 
 
+class Layout(NamedTuple):
+    """How a kernel walks X: chunk size, row-wise or through a column copy, on all cores or one."""
+
+    rows_per_chunk: int
+    by_rows: bool
+    parallel: bool
+
+
+def layout_of(X, *, parallel: bool | None = None) -> Layout:
+    """The layout for X; large X runs in parallel unless ``parallel=False`` (a dask task's own thread)."""
+    if parallel is None:
+        parallel = X.size >= PARALLEL_MIN_ENTRIES
+    # Wide row-major X is read row by row; a few features, or column-major X, through a column copy.
+    by_rows = bool(X.flags.c_contiguous and X.shape[1] > 4)
+    return Layout(chunk_rows(X.shape[1]), by_rows, bool(parallel))
+
+
+def _entered(layout: Layout):
+    """The lock around parallel kernels (see _PARALLEL_LOCK); nothing for serial ones."""
+    return _PARALLEL_LOCK if layout.parallel else contextlib.nullcontext()
+
+
 def prepare(X, y):
-    """The labels as uint8: an eighth of float64's memory traffic per epoch."""
-    return X, y.astype(np.uint8)
+    """Nothing to do: the kernels read X in place, and the labels already come as uint8."""
+    return X, y
 
 
-def fit(X, labels, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
-    scale = 1.0 / X.shape[0] if mean else 1.0
+def gradient_sums(data, weights, bias) -> Gradient:
+    """One fused pass: the summed loss and gradient at (weights, bias)."""
+    X, labels = data
+    layout = layout_of(X)
+    with _entered(layout):
+        totals = _pass_totals(X, labels, weights, float(bias), layout)
+    return Gradient(float(totals[0]), totals[2:], float(totals[1]))
+
+
+def block_sums(X, labels, w, b):
+    """[summed loss, gradient of b, gradient of w...] over all rows of X, on this thread: the kernel the
+    dask backend runs on each block."""
+    return _pass_totals(X, labels, w, float(b), layout_of(X, parallel=False))
+
+
+def descend(data, weights, bias, descent: Descent, epochs, previous_loss, gradient) -> DescentState:
+    """Up to ``epochs`` steps of gradient descent in one compiled loop (see contract.CompiledDescent)."""
+    X, labels = data
     w = weights.copy()
     loss_history = np.empty(epochs)
-    parallel = X.size >= PARALLEL_MIN_ENTRIES
-    arguments = (
-        X,
-        labels,
-        w,
-        float(bias),
-        learning_rate,
-        epochs,
-        scale,
-        l2,
-        tol,
-        previous_loss,
-        chunk_rows(X.shape[1]),
-        _by_rows(X),
-        parallel,
-        loss_history,
-    )
-    if parallel:
-        with _PARALLEL_LOCK:
-            bias, loss, epochs_run = _train(*arguments)
-    else:
-        bias, loss, epochs_run = _train(*arguments)
-    return w, bias, loss, loss_history[:epochs_run]
+    totals = np.empty(X.shape[1] + 2) if gradient is None else gradient.copy()
+    settings = (descent.learning_rate, descent.scale, descent.l2, descent.tol)
+    layout = layout_of(X)
+    with _entered(layout):
+        bias, loss, epochs_run = _descend(
+            X, labels, w, float(bias), settings, epochs, previous_loss, totals, gradient is not None, layout,
+            loss_history,
+        )  # fmt: skip
+    return DescentState(w, bias, loss, loss_history[:epochs_run], totals)
 
 
 @jit()
-def _train(
-    X, labels, w, b, learning_rate, epochs, scale, l2, tol, previous, rows_per_chunk, by_rows, parallel, loss_history
-):
-    """Gradient descent in place on w; returns the final bias, the loss there and the epochs run."""
+def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history):
+    """Gradient descent in place on w and totals; returns the final bias, the loss there and the epochs run.
+
+    ``totals`` holds the pass's sums at the current point: given on entry when ``have_totals`` (a
+    previous block ended here), and left at the final point on return, so blocks repeat no pass.
+    """
+    learning_rate, scale, l2, tol = settings
     n, d = X.shape
-    partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
-    totals = np.empty(d + 2)
-    columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # the serial path's, reused every epoch
+    partials = np.empty(((n + layout.rows_per_chunk - 1) // layout.rows_per_chunk, d + 2))
+    columns, z, loss_terms = _working_arrays(d, layout.rows_per_chunk)  # the serial path's, reused
     for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
-        if parallel:
-            _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, by_rows, partials)
-        else:
-            _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, columns, z, loss_terms)
-        _add_in_order(partials, totals)
+        if epoch > 0 or not have_totals:
+            _epoch_totals(X, labels, w, b, layout, partials, columns, z, loss_terms, totals)
         squared_norm = 0.0
         for j in range(d):
             squared_norm += w[j] * w[j]
         loss = totals[0] * scale + 0.5 * l2 * squared_norm  # L2 penalty on w, not b
-        if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
+        if epoch == epochs or abs(previous - loss) <= tol * abs(previous):  # done, or converged (tol NaN: never)
             return b, loss, epoch
         loss_history[epoch] = loss
         for j in range(d):
@@ -102,26 +128,26 @@ def _train(
     return b, np.nan, epochs  # unreachable: the loop returns
 
 
-def block_sums(X, labels, w, b):
-    """[summed loss, gradient of b, gradient of w...] over all rows of X (uint8 labels), on this
-    thread: the kernel the dask backend runs on each block."""
-    return _block_sums(X, labels, w, float(b), chunk_rows(X.shape[1]), _by_rows(X))
-
-
-def _by_rows(X) -> bool:
-    """Whether chunks read X row by row (wide row-major X) instead of through a column copy."""
-    return bool(X.flags.c_contiguous and X.shape[1] > 4)
-
-
 @jit()
-def _block_sums(X, labels, w, b, rows_per_chunk, by_rows):
-    n, d = X.shape
-    partials = np.empty(((n + rows_per_chunk - 1) // rows_per_chunk, d + 2))
-    columns, z, loss_terms = _working_arrays(d, rows_per_chunk)
-    _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, columns, z, loss_terms)
+def _pass_totals(X, labels, w, b, layout):
+    d = X.shape[1]
+    partials = np.empty(((X.shape[0] + layout.rows_per_chunk - 1) // layout.rows_per_chunk, d + 2))
+    columns, z, loss_terms = _working_arrays(d, layout.rows_per_chunk)
     totals = np.empty(d + 2)
-    _add_in_order(partials, totals)
+    _epoch_totals(X, labels, w, b, layout, partials, columns, z, loss_terms, totals)
     return totals
+
+
+@jit(inline="always")  # inlined: a call would cost reference counting on every array, every epoch
+def _epoch_totals(X, labels, w, b, layout, partials, columns, z, loss_terms, totals):
+    """totals = [summed loss, gradient of b, gradient of w...] at (w, b), from per-chunk partials."""
+    if layout.parallel:
+        _chunk_sums_parallel(X, labels, w, b, layout.rows_per_chunk, layout.by_rows, partials)
+    else:
+        _chunk_sums_serial(
+            X, labels, w, b, layout.rows_per_chunk, layout.by_rows, partials, columns, z, loss_terms
+        )  # fmt: skip
+    _add_in_order(partials, totals)
 
 
 @jit(allocates=False)
@@ -262,3 +288,124 @@ def _dot_row(X, i, w):
     for j in range(w.shape[0]):
         total += X[i, j] * w[j]
     return total
+
+
+# --- Newton's pass: the loss, the gradient and the Hessian together ------------------------------------
+
+# Partial sums of a Hessian are (d+1)^2 numbers, too many to keep per chunk: they are kept per task, a
+# fixed run of consecutive chunks, and the tasks are added in order. The number of tasks depends only on
+# X's shape, never on the threads, so the result is the same bits on any machine and in a dask task.
+MAX_CURVATURE_TASKS = 128
+CURVATURE_PARTIALS_BYTES = 64 * 2**20  # all tasks' partial sums together stay below this
+
+
+def curvature_sums(data, weights, bias) -> Curvature:
+    """One fused pass: the summed loss, gradient and Hessian at (weights, bias), bias last."""
+    X, labels = data
+    layout = layout_of(X)
+    with _entered(layout):
+        totals = _curvature_totals(X, labels, weights, float(bias), layout, curvature_tasks(X.shape))
+    return unpack_curvature(totals, X.shape[1])
+
+
+def curvature_block_sums(X, labels, w, b):
+    """The packed curvature sums of one block, on this thread (for the dask backend)."""
+    return _curvature_totals(X, labels, w, float(b), layout_of(X, parallel=False), curvature_tasks(X.shape))
+
+
+def curvature_tasks(shape) -> int:
+    n, d = shape
+    chunks = -(-n // chunk_rows(d))
+    return max(1, min(chunks, MAX_CURVATURE_TASKS, CURVATURE_PARTIALS_BYTES // (8 * _packed_size(d))))
+
+
+def _packed_size(d):
+    return 1 + (d + 1) + (d + 1) * (d + 1)  # loss, gradient, Hessian (lower triangle filled)
+
+
+def unpack_curvature(totals, d) -> Curvature:
+    hessian = totals[d + 2 :].reshape(d + 1, d + 1)
+    hessian = np.tril(hessian) + np.tril(hessian, -1).T  # the kernel fills the lower triangle
+    return Curvature(float(totals[0]), totals[1 : d + 2].copy(), hessian)
+
+
+@jit()
+def _curvature_totals(X, labels, w, b, layout, tasks):
+    partials = np.empty((tasks, 1 + (X.shape[1] + 1) * (X.shape[1] + 2)))
+    if layout.parallel:
+        _curvature_parallel(X, labels, w, b, layout.rows_per_chunk, partials)
+    else:
+        for t in range(tasks):
+            _curvature_task(X, labels, w, b, layout.rows_per_chunk, partials, t)
+    totals = np.zeros(partials.shape[1])
+    for t in range(tasks):
+        for k in range(totals.shape[0]):
+            totals[k] += partials[t, k]
+    return totals
+
+
+@jit(parallel=True)
+def _curvature_parallel(X, labels, w, b, rows_per_chunk, partials):
+    for t in numba.prange(partials.shape[0]):
+        _curvature_task(X, labels, w, b, rows_per_chunk, partials, t)
+
+
+@jit()
+def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t):
+    """partials[t] = the packed sums over task t's run of chunks, added chunk by chunk in order."""
+    n, d = X.shape
+    chunks = (n + rows_per_chunk - 1) // rows_per_chunk
+    per_task = (chunks + partials.shape[0] - 1) // partials.shape[0]
+    columns = np.empty((d + 1, rows_per_chunk))  # the chunk of X, column-major, and a column of ones
+    weighted = np.empty((d + 1, rows_per_chunk))  # each column times the row's curvature p (1 - p)
+    residuals, loss_terms = np.empty(rows_per_chunk), np.empty(rows_per_chunk)
+    partials[t, :] = 0.0
+    for c in range(t * per_task, min((t + 1) * per_task, chunks)):
+        start = c * rows_per_chunk
+        m = min(rows_per_chunk, n - start)
+        padded = (m + PAD_ROWS - 1) // PAD_ROWS * PAD_ROWS
+        for j in range(d):
+            for i in range(m):
+                columns[j, i] = X[start + i, j]
+        for i in range(padded):
+            columns[d, i] = 1.0
+            residuals[i] = b  # the scores first
+            loss_terms[i] = labels[start + i] if i < m else 0.0  # the labels, until replaced
+        for j in range(d):
+            w_j = w[j]
+            for i in range(m):
+                residuals[i] += columns[j, i] * w_j
+        for i in range(m, padded):
+            residuals[i] = 0.0  # rows past the chunk: computed, never summed
+        for i in range(padded):
+            z_i, y_i = residuals[i], loss_terms[i]
+            e = exp_nonpositive(-abs(z_i))  # e^-|z| in (0, 1]: never overflows
+            loss_terms[i] = max(z_i, 0.0) + log1p_unit(e) - y_i * z_i  # log(1 + e^z) - y z
+            inverse = 1.0 / (1.0 + e)
+            residuals[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # p - y
+            weighted[d, i] = e * inverse * inverse  # p (1 - p) = e / (1 + e)^2, for either sign of z
+        for j in range(d):
+            for i in range(m):
+                weighted[j, i] = weighted[d, i] * columns[j, i]
+        _curvature_chunk_sums(columns, weighted, residuals, loss_terms, m, partials, t)
+
+
+@jit(reduction=True, allocates=False)
+def _curvature_chunk_sums(columns, weighted, residuals, loss_terms, m, partials, t):
+    """Adds a chunk's sums to partials[t]: [loss, gradient (d+1), Hessian (d+1)^2, lower triangle]."""
+    size = columns.shape[0]  # d + 1
+    total = 0.0
+    for i in range(m):
+        total += loss_terms[i]
+    partials[t, 0] += total
+    for j in range(size):
+        total = 0.0
+        for i in range(m):
+            total += residuals[i] * columns[j, i]
+        partials[t, 1 + j] += total
+    for j in range(size):
+        for k in range(j + 1):
+            total = 0.0
+            for i in range(m):
+                total += weighted[j, i] * columns[k, i]
+            partials[t, 1 + size + j * size + k] += total

@@ -1,34 +1,36 @@
-"""Vectorized NumPy: one matrix-vector product forward and one backward per epoch, no loop over rows."""
+"""Vectorized NumPy: each pass is a matrix-vector product forward and one backward, no loop over rows."""
 
 import numpy as np
 
-
-def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by train(), once, for all backends
-        return _descend(X, y, weights, float(bias), learning_rate, epochs, mean, l2, tol, previous_loss)
+from .contract import Curvature, Gradient
 
 
-def _descend(X, y, w, b, learning_rate, epochs, mean, l2, tol, previous):
-    scale = 1.0 / X.shape[0] if mean else 1.0
-    loss_history = np.empty(epochs)
-    for epoch in range(epochs + 1):  # the last pass only measures the loss at the final weights
-        data_loss, grad_w, grad_b = loss_and_gradient(X, y, w, b)
-        loss = data_loss * scale + 0.5 * l2 * (w @ w)
-        if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
-            return w, b, loss, loss_history[:epoch]
-        loss_history[epoch] = loss
-        w = w - learning_rate * (grad_w * scale + l2 * w)
-        b -= learning_rate * (grad_b * scale)
-        previous = loss
+def prepare(X, y):
+    return X, y
 
 
-def loss_and_gradient(X, y, w, b):
+def gradient_sums(data, weights, bias) -> Gradient:
     """Summed stable BCE on z = Xw + b and its gradient; float32 X is widened, sums stay float64."""
-    z = X @ w + b  # w is float64, so the product and z are float64 for either X dtype
-    softplus, p = log1pexp_and_sigmoid(z)
-    loss = np.sum(softplus - y * z)  # -y ln p - (1-y) ln(1-p), written on z
-    residual = p - y  # dloss/dz
-    return loss, residual @ X, residual.sum()
+    X, y = data
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the solver, once, for all
+        z = X @ weights + bias  # weights are float64, so the product and z are float64 for either X dtype
+        softplus, p = log1pexp_and_sigmoid(z)
+        residual = p - y  # dloss/dz
+        return Gradient(float(np.sum(softplus - y * z)), residual @ X, float(residual.sum()))
+
+
+def curvature_sums(data, weights, bias) -> Curvature:
+    """Summed loss, gradient and Hessian on theta = [w, b]; the Hessian X^T diag(h) X through BLAS."""
+    X, y = data
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = X @ weights + bias
+        softplus, p = log1pexp_and_sigmoid(z)
+        e = np.exp(-np.abs(z))
+        curvature = e / (1.0 + e) ** 2  # p (1 - p), without the cancellation of 1 - p near p = 1
+        X1 = np.column_stack([X, np.ones(X.shape[0])])  # the bias as a feature that is always 1
+        hessian = (X1.T * curvature) @ X1
+        hessian = np.tril(hessian) + np.tril(hessian, -1).T  # exactly symmetric, whatever BLAS rounded
+        return Curvature(float(np.sum(softplus - y * z)), (p - y) @ X1, hessian)
 
 
 def log1pexp_and_sigmoid(z):

@@ -5,38 +5,28 @@ For one row with features x, label y in {0, 1} and raw score z = w.x + b:
     p    = sigmoid(z) = 1 / (1 + e^-z)                 the predicted probability of label 1
     loss = -y ln p - (1 - y) ln(1 - p) = log(1 + e^z) - y z
     dloss/dz = p - y,  so  dloss/dw_j = (p - y) x_j  and  dloss/db = p - y
+    d2loss/dz2 = p (1 - p),  so the Hessian on theta = [w, b] is p (1 - p) [x, 1][x, 1]^T
 
 Everything is computed from z, never from p, so no logarithm of 0 and no overflow for any finite z.
+The solvers (fastlogreg.solvers) turn these sums into steps.
 """
 
 import math
 
 import numpy as np
 
-
-def fit(X, y, weights, bias, learning_rate, epochs, mean, l2, tol, previous_loss):
-    rows = X.tolist()  # Python floats (float32 entries widen exactly)
-    labels = y.tolist()
-    w = weights.tolist()
-    b = float(bias)
-    scale = 1.0 / len(rows) if mean else 1.0  # "mean" divides the summed loss and gradient by n
-
-    loss_history = []
-    previous = previous_loss
-    for epoch in range(epochs + 1):  # the last pass only measures the loss at the final weights
-        data_loss, grad_w, grad_b = loss_and_gradient(rows, labels, w, b)
-        loss = data_loss * scale + 0.5 * l2 * sum(w_j * w_j for w_j in w)  # L2 penalty on w, not b
-        if epoch == epochs or abs(previous - loss) < tol * abs(previous):  # done, or converged
-            return np.array(w), b, loss, np.array(loss_history, dtype=np.float64)
-        loss_history.append(loss)
-        for j in range(len(w)):
-            w[j] -= learning_rate * (grad_w[j] * scale + l2 * w[j])  # step against the slope
-        b -= learning_rate * (grad_b * scale)
-        previous = loss
+from .contract import Curvature, Gradient
 
 
-def loss_and_gradient(rows, labels, w, b):
+def prepare(X, y):
+    """Python floats and ints, once: the passes then touch no NumPy at all (float32 widens exactly)."""
+    return X.tolist(), y.tolist()
+
+
+def gradient_sums(data, weights, bias) -> Gradient:
     """The summed loss over all rows, and its gradient with respect to w and b."""
+    rows, labels = data
+    w, b = weights.tolist(), float(bias)
     loss = 0.0
     grad_w = [0.0] * len(w)
     grad_b = 0.0
@@ -50,7 +40,34 @@ def loss_and_gradient(rows, labels, w, b):
         for j, x_j in enumerate(x):
             grad_w[j] += residual * x_j
         grad_b += residual
-    return loss, grad_w, grad_b
+    return Gradient(loss, np.array(grad_w), grad_b)
+
+
+def curvature_sums(data, weights, bias) -> Curvature:
+    """The summed loss, its gradient and its Hessian on theta = [w, b] (bias last)."""
+    rows, labels = data
+    w, b = weights.tolist(), float(bias)
+    size = len(w) + 1
+    loss = 0.0
+    gradient = [0.0] * size
+    hessian = [[0.0] * size for _ in range(size)]
+    for x, y in zip(rows, labels, strict=True):
+        x = [*x, 1.0]  # the bias is the weight of a feature that is always 1
+        z = b
+        for x_j, w_j in zip(x, w, strict=False):  # the features only: w has no entry for the 1
+            z += x_j * w_j
+        softplus, p = log1pexp_and_sigmoid(z)
+        loss += softplus - y * z
+        residual = p - y
+        curvature = p * (1.0 - p)  # d2loss/dz2
+        for j in range(size):
+            gradient[j] += residual * x[j]
+            for k in range(j + 1):  # the lower triangle; the Hessian is symmetric
+                hessian[j][k] += curvature * x[j] * x[k]
+    for j in range(size):
+        for k in range(j):
+            hessian[k][j] = hessian[j][k]
+    return Curvature(loss, np.array(gradient), np.array(hessian))
 
 
 def log1pexp_and_sigmoid(z):

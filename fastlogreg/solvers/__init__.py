@@ -1,0 +1,15 @@
+"""The iterations, written once over any backend's passes (``fastlogreg.backends.contract``).
+
+- ``gradient_descent``: the tutorial's full-batch gradient descent, a fixed learning rate.
+- ``newton``: Newton's method with a line search: the optimum in a few passes, no learning rate.
+
+Each takes a validated problem, a backend and the data it prepared, and returns a ``Fit``.
+"""
+
+from .gradient_descent import gradient_descent
+from .monitor import Fit, Monitor
+from .newton import ConvergenceWarning, newton
+
+SOLVERS = {"gd": gradient_descent, "newton": newton}
+
+__all__ = ["SOLVERS", "ConvergenceWarning", "Fit", "Monitor", "gradient_descent", "newton"]
