@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs",
         type=int,
         default=None,
-        help=f"gd: full-batch steps (default {DEFAULT_EPOCHS}); newton: most iterations (default {DEFAULT_MAX_ITERATIONS})",
+        help=f"gd: full-batch steps (default {DEFAULT_EPOCHS}); "
+        f"newton: the most iterations (default {DEFAULT_MAX_ITERATIONS})",
     )
     train.add_argument(
         "--reduction",

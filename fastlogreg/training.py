@@ -82,7 +82,7 @@ def train(
         is: it does not scale with n under either reduction.
     tol : float >= 0, optional
         gd: stop before an update when the loss changed by at most ``tol`` relative to the epoch
-        before (|L_k-1 - L_k| <= tol |L_k-1|); None (the default) runs every epoch. newton: stop when
+        before (|L_k-1 - L_k| < tol |L_k-1|, or L_k = 0); None (the default) runs every epoch. newton: stop when
         the last step's Newton decrement is at most ``tol`` times the loss (default 1e-10).
         ``result.converged`` says whether it stopped this way.
     standardize : bool
@@ -139,7 +139,7 @@ def train(
     monitor = Monitor(
         total=problem.epochs,
         entries=math.prod(X.shape),
-        label=f"fastlogreg[{problem.backend}, {problem.solver}]",
+        label=f"fastlogreg[{problem.backend}] {problem.solver}",
         progress=problem.progress,
         callback=problem.callback,
         callback_every=problem.callback_every,

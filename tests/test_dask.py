@@ -84,13 +84,17 @@ def test_every_option_matches_numba(options):
 )
 def test_bad_dask_input_gets_the_same_errors(X, y, error, message):
     with pytest.raises(error, match=message):
-        fastlogreg.train(X, y, backend="dask", epochs=2)
+        fastlogreg.train(X, y, backend="dask", solver="gd", epochs=2)
 
 
 def test_dask_input_to_other_backends_is_gathered():
     X, y = make_nba_like(1000)
-    gathered = fastlogreg.train(da.from_array(X, chunks=300), da.from_array(y, chunks=300), backend="numpy", epochs=5)
-    np.testing.assert_array_equal(gathered.weights, fastlogreg.train(X, y, backend="numpy", epochs=5).weights)
+    gathered = fastlogreg.train(
+        da.from_array(X, chunks=300), da.from_array(y, chunks=300), backend="numpy", solver="gd", epochs=5
+    )
+    np.testing.assert_array_equal(
+        gathered.weights, fastlogreg.train(X, y, backend="numpy", solver="gd", epochs=5).weights
+    )
 
 
 # --- a real cluster: two worker processes on 127.0.0.1 ------------------------------------------------
@@ -116,8 +120,8 @@ def client():
 def test_cluster_matches_numba_and_uses_both_workers(client):
     X, y = make_nba_like(200_000, random_state=4)
     with distributed.get_task_stream(client) as tasks:
-        result = fastlogreg.train(X, y, backend="dask", epochs=10)
-    assert_agree(result, fastlogreg.train(X, y, backend="numba", epochs=10))
+        result = fastlogreg.train(X, y, backend="dask", solver="gd", epochs=10)
+    assert_agree(result, fastlogreg.train(X, y, backend="numba", solver="gd", epochs=10))
     kernel_workers = {task["worker"] for task in tasks.data if "block_sums" in str(task["key"])}
     assert kernel_workers == set(client.scheduler_info()["workers"]), kernel_workers
 
@@ -125,7 +129,7 @@ def test_cluster_matches_numba_and_uses_both_workers(client):
 def test_a_killed_worker_does_not_change_the_answer(client):
     X, y = make_nba_like(400_000, random_state=5)
     epochs = 400
-    expected = fastlogreg.train(X, y, backend="numba", epochs=epochs)
+    expected = fastlogreg.train(X, y, backend="numba", solver="gd", epochs=epochs)
     pids = client.run(os.getpid)
     victim = pids[sorted(pids)[0]]
     killed_at = []
@@ -137,14 +141,16 @@ def test_a_killed_worker_does_not_change_the_answer(client):
     timer = threading.Timer(1.5, kill)
     start = time.perf_counter()
     timer.start()
-    result = fastlogreg.train(X, y, backend="dask", epochs=epochs)
+    result = fastlogreg.train(X, y, backend="dask", solver="gd", epochs=epochs)
     finished = time.perf_counter()
     timer.join()
     assert killed_at and start < killed_at[0] < finished, "the kill must land during training"
     assert victim not in client.run(os.getpid).values()  # that process is gone (its nanny may restart one)
     assert finished - start < 240
     assert result.epochs_run == epochs
-    np.testing.assert_array_equal(result.weights, fastlogreg.train(X, y, backend="dask", epochs=epochs).weights)
+    np.testing.assert_array_equal(
+        result.weights, fastlogreg.train(X, y, backend="dask", solver="gd", epochs=epochs).weights
+    )
     assert_agree(result, expected)
 
 
@@ -158,8 +164,10 @@ def test_bad_input_on_the_cluster_gets_the_same_errors(client):
 def test_cluster_data_is_sent_once_per_train_call_even_in_blocks(client):
     X, y = make_nba_like(50_000, random_state=6)
     with distributed.get_task_stream(client) as tasks:
-        blocked = fastlogreg.train(X, y, backend="dask", epochs=40, callback=lambda e, loss: False, callback_every=10)
-    whole = fastlogreg.train(X, y, backend="dask", epochs=40)
+        blocked = fastlogreg.train(
+            X, y, backend="dask", solver="gd", epochs=40, callback=lambda e, loss: False, callback_every=10
+        )
+    whole = fastlogreg.train(X, y, backend="dask", solver="gd", epochs=40)
     np.testing.assert_array_equal(blocked.weights, whole.weights)
     block_loads = [t for t in tasks.data if str(t["key"]).startswith("('array-")]
     blocks_per_array = len({str(t["key"]) for t in block_loads})

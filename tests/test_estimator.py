@@ -45,7 +45,7 @@ def test_errors_before_fit_and_on_bad_targets(nba):
     with pytest.raises(ValueError, match="continuous"):
         LogisticRegressionGD().fit(X, np.linspace(0, 1, 12))
     with pytest.raises(ValueError, match="expecting 3 features"):
-        LogisticRegressionGD(epochs=3).fit(X, y).predict(X[:, :2])
+        LogisticRegressionGD(solver="gd", epochs=3).fit(X, y).predict(X[:, :2])
 
 
 # deliberately not a subclass of sklearn's BaseEstimator (no dependency); the checks note it and go on
@@ -82,9 +82,9 @@ def test_feature_names_are_remembered_and_checked(nba):
     pd = pytest.importorskip("pandas")
     X, y = nba
     frame = pd.DataFrame(X, columns=["avg_score", "rebound", "asist"])
-    model = LogisticRegressionGD(epochs=50).fit(frame, y)
+    model = LogisticRegressionGD(solver="gd", epochs=50).fit(frame, y)
     assert model.feature_names_in_.tolist() == ["avg_score", "rebound", "asist"]
     np.testing.assert_allclose(model.predict_proba(frame), model.predict_proba(X), rtol=1e-12)  # arrays: by position
     with pytest.raises(ValueError, match="feature names should match"):
         model.predict(frame[["asist", "rebound", "avg_score"]])
-    assert not hasattr(LogisticRegressionGD(epochs=5).fit(X, y), "feature_names_in_")
+    assert not hasattr(LogisticRegressionGD(solver="gd", epochs=5).fit(X, y), "feature_names_in_")

@@ -98,9 +98,11 @@ def test_no_copy_of_x(layout, dtype):
     X, y = make_nba_like(400_000, dtype=dtype)
     X = np.asfortranarray(X) if layout == "F" else X
     warm_up = np.asfortranarray(X[:1000]) if layout == "F" else X[:1000]
-    fastlogreg.train(warm_up, y[:1000], backend="numba", epochs=1, dtype=dtype)  # compile outside the trace
+    fastlogreg.train(
+        warm_up, y[:1000], backend="numba", solver="gd", epochs=1, dtype=dtype
+    )  # compile outside the trace
     tracemalloc.start()
-    fastlogreg.train(X, y, backend="numba", epochs=3, dtype=dtype)
+    fastlogreg.train(X, y, backend="numba", solver="gd", epochs=3, dtype=dtype)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     # y's float64 copy (validation) and its uint8 labels are n-sized; X itself is never copied
@@ -111,10 +113,10 @@ def test_memmap_trains_without_copying(tmp_path):
     X, y = make_nba_like(300_000)
     np.save(tmp_path / "X.npy", X)
     mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
-    expected = fastlogreg.train(X, y, backend="numba", epochs=3)
-    fastlogreg.train(mapped[:1000], y[:1000], backend="numba", epochs=1)  # compile for read-only X first
+    expected = fastlogreg.train(X, y, backend="numba", solver="gd", epochs=3)
+    fastlogreg.train(mapped[:1000], y[:1000], backend="numba", solver="gd", epochs=1)  # compile for read-only X first
     tracemalloc.start()
-    result = fastlogreg.train(mapped, y, backend="numba", epochs=3)
+    result = fastlogreg.train(mapped, y, backend="numba", solver="gd", epochs=3)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 0.5 * X.nbytes
@@ -145,7 +147,7 @@ def test_unwritable_cache_still_trains():
         "import warnings, fastlogreg\n"
         "with warnings.catch_warnings(record=True) as caught:\n"
         "    warnings.simplefilter('always')\n"
-        "    r = fastlogreg.train([[1.0], [2.0], [3.0]], [0, 1, 1], backend='numba', epochs=5)\n"
+        "    r = fastlogreg.train([[1.0], [2.0], [3.0]], [0, 1, 1], backend='numba', solver='gd', epochs=5)\n"
         "print(r.loss, any('cache unavailable' in str(w.message) for w in caught))\n"
     )
     done = _run_python(code)

@@ -1,5 +1,9 @@
 """train()'s options beyond the tutorial: L2, early stopping, blocks for progress and callbacks, standardize."""
 
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 from problems import random_problem, stable_learning_rate
@@ -54,7 +58,7 @@ def test_tol_stops_early_and_says_so(backend, tol):
 
 
 def test_without_tol_every_epoch_runs(backend, nba):
-    result = fastlogreg.train(*nba, backend=backend, epochs=50)
+    result = fastlogreg.train(*nba, backend=backend, solver="gd", epochs=50)
     assert (result.epochs_run, result.converged) == (50, False)
 
 
@@ -151,34 +155,61 @@ def test_standardize_refuses_values_it_cannot_scale(backend):
 
 def test_a_truthy_callback_result_stops(backend, nba):
     result = fastlogreg.train(
-        *nba, backend=backend, epochs=300, callback_every=50, callback=lambda epoch, loss: np.float64(loss) < 1e9
+        *nba,
+        backend=backend,
+        solver="gd",
+        epochs=300,
+        callback_every=50,
+        callback=lambda epoch, loss: np.float64(loss) < 1e9,
     )  # numpy's True, not True
     assert result.epochs_run == 50
 
 
-def test_progress_runs_few_blocks_and_prepares_once(monkeypatch):
-    import importlib
-
+def test_compiled_runs_return_to_python_in_short_blocks_and_prepare_once(monkeypatch):
     from fastlogreg.backends import get_backend
+    from fastlogreg.solvers.monitor import BLOCK_SECONDS
 
     backend = get_backend("numba")
-    calls = {"fit": 0, "prepare": 0}
-    fit, prepare = backend.fit, backend.prepare
+    calls = {"descend": [], "prepare": 0}
+    descend, prepare = backend.descend, backend.prepare
 
-    def counting_fit(*args):
-        calls["fit"] += 1
-        return fit(*args)
+    def timed_descend(*args):
+        started = time.perf_counter()
+        state = descend(*args)
+        calls["descend"].append(time.perf_counter() - started)
+        return state
 
     def counting_prepare(*args):
         calls["prepare"] += 1
         return prepare(*args)
 
-    monkeypatch.setattr(backend, "fit", counting_fit)
+    monkeypatch.setattr(backend, "descend", timed_descend)
     monkeypatch.setattr(backend, "prepare", counting_prepare)
     X, y = random_problem(100, 3, seed=1)
-    fastlogreg.train(X, y, backend="numba", epochs=100, progress=True)
-    assert calls == {"fit": 7, "prepare": 1}  # blocks of at least 16 epochs, never one per epoch
-    calls.update(fit=0, prepare=0)
-    fastlogreg.train(X, y, backend="numba", epochs=5000, progress=True)
-    assert calls == {"fit": 100, "prepare": 1}
-    assert importlib.import_module("fastlogreg.training").MIN_PROGRESS_BLOCK == 16
+    fastlogreg.train(X, y, backend="numba", solver="gd", epochs=100)  # compiled, and short: one block
+    assert len(calls["descend"]) == 1 and calls["prepare"] == 1
+    calls.update(descend=[], prepare=0)
+    X, y = random_problem(5000, 3, seed=1)
+    started = time.perf_counter()
+    fastlogreg.train(X, y, backend="numba", solver="gd", epochs=40_000)
+    assert time.perf_counter() - started > 3 * BLOCK_SECONDS, "the run must be long enough to need blocks"
+    assert calls["prepare"] == 1 and len(calls["descend"]) >= 3
+    assert max(calls["descend"][1:]) < 5 * BLOCK_SECONDS  # after the first (sized by a guess), by the clock
+
+
+@pytest.mark.parametrize("backend_name", ["python", "numpy", "numba"])
+def test_ctrl_c_stops_training_within_a_second(backend_name):
+    code = (
+        "import os, signal, threading, time, fastlogreg\n"
+        "X, y = fastlogreg.make_nba_like(20_000)\n"
+        f"fastlogreg.train(X[:100], y[:100], backend={backend_name!r}, solver='gd', epochs=2)  # compiled\n"
+        "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "start = time.perf_counter()\n"
+        "try:\n"
+        f"    fastlogreg.train(X, y, backend={backend_name!r}, solver='gd', epochs=10**7)\n"
+        "except KeyboardInterrupt:\n"
+        "    print(time.perf_counter() - start - 1.0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) < 1.0  # seconds from Ctrl-C to KeyboardInterrupt

@@ -18,9 +18,9 @@ def test_result_shapes_and_settings(nba, backend):
 
 def test_loss_history_is_the_loss_before_each_update(nba, backend):
     X, y = nba
-    full = fastlogreg.train(X, y, backend=backend, epochs=5, init="normal", random_state=1)
+    full = fastlogreg.train(X, y, backend=backend, solver="gd", epochs=5, init="normal", random_state=1)
     for k in range(6):
-        partial = fastlogreg.train(X, y, backend=backend, epochs=k, init="normal", random_state=1)
+        partial = fastlogreg.train(X, y, backend=backend, solver="gd", epochs=k, init="normal", random_state=1)
         np.testing.assert_array_equal(partial.loss_history, full.loss_history[:k])
         expected_loss = full.loss_history[k] if k < 5 else full.loss
         assert partial.loss == expected_loss
@@ -33,7 +33,7 @@ def test_zero_epochs_returns_the_start(nba, backend):
 
 
 def test_zeros_init_starts_at_log_2(nba, backend):
-    result = fastlogreg.train(*nba, backend=backend, epochs=1, reduction="mean")
+    result = fastlogreg.train(*nba, backend=backend, solver="gd", epochs=1, reduction="mean")
     assert result.loss_history[0] == pytest.approx(np.log(2), rel=1e-15)
 
 

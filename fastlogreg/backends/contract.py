@@ -51,7 +51,7 @@ class Descent:
     learning_rate: float
     scale: float  # what the summed loss and gradient are multiplied by: 1/n for "mean", 1 for "sum"
     l2: float  # penalty l2/2 ||w||^2 on the weights, added after scaling
-    tol: float  # stop before an update when |L_prev - L| <= tol |L_prev|; NaN: never
+    tol: float  # stop before an update when |L_prev - L| < tol |L_prev| or L == 0; NaN: never
 
 
 class Backend(Protocol):

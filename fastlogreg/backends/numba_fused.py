@@ -118,7 +118,10 @@ def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, l
         for j in range(d):
             squared_norm += w[j] * w[j]
         loss = totals[0] * scale + 0.5 * l2 * squared_norm  # L2 penalty on w, not b
-        if epoch == epochs or abs(previous - loss) <= tol * abs(previous):  # done, or converged (tol NaN: never)
+        settled = abs(previous - loss) < tol * abs(previous) or (
+            loss == 0.0 and tol >= 0.0
+        )  # gradient_descent._settled
+        if epoch == epochs or settled:
             return b, loss, epoch
         loss_history[epoch] = loss
         for j in range(d):

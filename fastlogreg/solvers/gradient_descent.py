@@ -4,7 +4,8 @@
     w <- w - learning_rate * (scale * sum (p - y) x + l2 w),   b <- b - learning_rate * scale * sum (p - y)
 
 Epoch k measures L at the current point (``loss_history[k]``) and steps; one last pass measures the
-loss at the returned point. Before step k the run stops early when |L_(k-1) - L_k| <= tol |L_(k-1)|.
+loss at the returned point. Before step k the run stops early when |L_(k-1) - L_k| < tol |L_(k-1)|,
+or when L_k is exactly 0.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def _epoch_by_epoch(backend, data, w, b, descent: Descent, epochs: int, monitor:
 
 
 def _settled(previous: float, loss: float, tol: float) -> bool:
-    return abs(previous - loss) <= tol * abs(previous)  # False while previous or tol is NaN
+    """The stopping rule (NaN tol: never). A loss of exactly 0 cannot fall further, so it settles too."""
+    return abs(previous - loss) < tol * abs(previous) or (loss == 0.0 and tol >= 0.0)
 
 
 def _in_compiled_blocks(backend, data, w, b, descent: Descent, epochs: int, monitor: Monitor) -> Fit:

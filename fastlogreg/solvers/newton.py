@@ -10,17 +10,20 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
 2. a backtracking line search halves the step until the loss falls enough (Armijo); the pass at each
    trial point already gives the next iteration's gradient and Hessian, so an accepted first trial costs
    one pass per iteration: on a dask cluster, one round trip;
-3. it stops when the step just taken was tiny: its Newton decrement s^T H s / 2 (the predicted fall of
-   the loss) is below ``tol`` times the loss. Newton converges quadratically, so the point it stops at
-   is accurate to about the square of that.
+3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
+   loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
+   Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
+   the last, negligible step is still taken (one more pass), which squares the remaining error.
 
-It does not converge when the optimum is at infinity: classes that a hyperplane separates perfectly
-(all labels equal among them) with l2=0. The loss then falls towards 0 with ever larger weights, and
-after ``epochs`` iterations the run ends with ``converged=False`` and a ConvergenceWarning that says so.
+There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
+among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
+its model separates the classes (the summed loss is below ln 2, which no non-separable data allows),
+with ``converged=False`` and a ConvergenceWarning that says so.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -29,7 +32,7 @@ from ..backends.contract import Backend
 from .monitor import Fit, Monitor
 
 DEFAULT_MAX_ITERATIONS = 100
-DEFAULT_TOL = 1e-10
+DEFAULT_TOL = 1e-12
 # Each pass costs O(n d^2) and the solve O(d^3); beyond this many features gradient descent or a
 # quasi-Newton method is the better tool, and the Hessian alone would take tens of megabytes per thread.
 MAX_FEATURES = 1024
@@ -43,8 +46,9 @@ ROUNDING = 1e-13
 # from DAMPING_START and a hundred times more until the pivots clear it.
 MIN_PIVOT = 1e-12
 DAMPING_START = 1e-10
-# A mean loss per row below this with l2=0 means the classes are separated (no finite optimum).
-SEPARATED_MEAN_LOSS = 1e-12
+# A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
+# the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
+SEPARATED_LOSS = math.log(2.0)
 
 
 class ConvergenceWarning(UserWarning):
@@ -65,11 +69,24 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
     theta = np.append(weights, bias)
     loss, gradient, hessian = evaluate(theta)
     history: list[float] = []
-    while len(history) < problem.epochs:
+    while True:
+        if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
+            _warn_separated(loss)
+            return _fit(theta, loss, history, converged=False)
         if monitor.stops(len(history), loss):
             return _fit(theta, loss, history, converged=False)
         step = newton_step(gradient, hessian)
-        slope = float(gradient @ step)  # the loss's derivative along the step: negative
+        slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
+        if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
+            return _polished(evaluate, theta, loss, step, history)
+        if len(history) == problem.epochs:
+            if problem.epochs:
+                warnings.warn(
+                    f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+            return _fit(theta, loss, history, converged=False)
         history.append(loss)
         trial = _line_search(evaluate, theta, loss, step, slope)
         if trial is None:
@@ -80,15 +97,19 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
                 stacklevel=4,
             )
             return _fit(theta, loss, history, converged=False)
-        taken = trial[0]
-        decrement = float(taken @ hessian @ taken)  # in the metric of the Hessian the step was taken with
-        theta, loss, gradient, hessian = trial[1:]
+        theta, loss, gradient, hessian = trial
         monitor.advance(1)
-        if 0.5 * decrement <= tol * abs(loss):
-            return _fit(theta, loss, history, converged=True)
-    if problem.epochs:
-        _explain(problem, loss, len(history))
-    return _fit(theta, loss, history, converged=False)
+
+
+def _polished(evaluate, theta, loss, step, history) -> Fit:
+    """The converged point, after its last (negligible) full step: a pass more buys the accuracy of one
+    more quadratic iteration, the weights to about the square of the decrement."""
+    candidate = theta + step
+    candidate_loss = evaluate(candidate)[0]
+    if candidate_loss - loss <= ROUNDING * abs(loss):
+        history.append(loss)
+        theta, loss = candidate, candidate_loss
+    return _fit(theta, loss, history, converged=True)
 
 
 def _fit(theta, loss, history, *, converged) -> Fit:
@@ -116,27 +137,24 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
 
 
 def _line_search(evaluate, theta, loss, step, slope):
-    """(the step taken, theta, loss, gradient, Hessian) at the first acceptable trial, or None."""
+    """(theta, loss, gradient, Hessian) at the first acceptable trial point, or None."""
     fraction = 1.0
     for _ in range(MAX_HALVINGS):
-        taken = fraction * step
-        candidate = theta + taken
+        candidate = theta + fraction * step
         trial_loss, gradient, hessian = evaluate(candidate)
         enough = trial_loss <= loss + ARMIJO * fraction * slope
         at_rounding = trial_loss - loss <= ROUNDING * abs(loss) and -fraction * slope <= ROUNDING * abs(loss)
         if enough or at_rounding:
-            return taken, candidate, trial_loss, gradient, hessian
+            return candidate, trial_loss, gradient, hessian
         fraction *= 0.5
     return None
 
 
-def _explain(problem, loss: float, iterations: int) -> None:
-    if problem.l2 == 0 and loss / problem.scale < SEPARATED_MEAN_LOSS * problem.n_rows:
-        reason = (
-            f"the loss fell to {loss:.3g}: the classes are perfectly separable, so with l2=0 the optimum is at "
-            "infinite weights; the returned weights separate the classes but their size is arbitrary. "
-            "Set l2 > 0 for a finite optimum"
-        )
-    else:
-        reason = f"raise epochs (the most iterations), now {problem.epochs}"
-    warnings.warn(f"newton did not converge in {iterations} iterations: {reason}", ConvergenceWarning, stacklevel=4)
+def _warn_separated(loss: float) -> None:
+    warnings.warn(
+        f"newton stopped at loss {loss:.3g}: the model separates the classes perfectly, so with l2=0 the "
+        "optimum is at infinite weights; the returned weights separate the classes but their size is "
+        "arbitrary. Set l2 > 0 for a finite optimum",
+        ConvergenceWarning,
+        stacklevel=4,
+    )

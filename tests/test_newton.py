@@ -1,0 +1,197 @@
+"""solver="newton" (and the defaults, which use it) reach scikit-learn's optimum on every backend."""
+
+import numpy as np
+import pytest
+from problems import random_problem
+
+import fastlogreg
+from fastlogreg.solvers import ConvergenceWarning
+
+sklearn_linear = pytest.importorskip("sklearn.linear_model", reason="the reference optimum comes from scikit-learn")
+
+
+def objective(X, y, weights, bias, l2):
+    """Mean cross-entropy plus l2/2 ||w||^2, written independently of fastlogreg (numpy's logaddexp)."""
+    z = np.asarray(X, dtype=np.float64) @ weights + bias
+    return float(np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * l2 * weights @ weights)
+
+
+def sklearn_optimum(X, y, l2):
+    """scikit-learn's LogisticRegression at a tight tolerance: C = 1/(n l2), or no penalty when l2 = 0."""
+    penalty = dict(C=1.0 / (len(y) * l2) if l2 else np.inf)
+    model = sklearn_linear.LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1000, **penalty)
+    model.fit(X, y)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def unscaled_problem(n=2000, seed=0):
+    """Features of very different scales and offsets, as real data has them."""
+    X, y = random_problem(n, 4, seed)
+    return X * np.array([0.1, 1.0, 20.0, 1e3]) + np.array([1.0, -10.0, 100.0, 5e3]), y
+
+
+def spector():
+    statsmodels = pytest.importorskip("statsmodels.api")
+    data = statsmodels.datasets.spector.load_pandas()
+    return data.exog.to_numpy(dtype=float), data.endog.to_numpy(dtype=float)
+
+
+def breast_cancer():
+    """scikit-learn's bundled Wisconsin data: 30 unscaled features spanning five orders of magnitude."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    return X, y.astype(float)
+
+
+CASES = {
+    "spector": (spector, 0.0),
+    "spector-l2": (spector, 0.01),
+    "unscaled": (unscaled_problem, 0.0),
+    "unscaled-l2": (unscaled_problem, 1e-3),
+    "breast-cancer-l2": (breast_cancer, 1e-3),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_newton_reaches_scikit_learns_optimum(backend, case):
+    load, l2 = CASES[case]
+    X, y = load()
+    result = fastlogreg.train(X, y, backend=backend, solver="newton", l2=l2)
+    coef, intercept = sklearn_optimum(X, y, l2)
+    assert result.converged and result.solver == "newton"
+    assert result.epochs_run == result.loss_history.size <= 30
+    expected = objective(X, y, coef, intercept, l2)
+    assert result.loss == pytest.approx(expected, rel=1e-10)
+    assert objective(X, y, result.weights, result.bias, l2) == pytest.approx(expected, rel=1e-10)
+    scale = np.max(np.abs(np.append(coef, intercept)))
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-6, atol=1e-6 * scale)
+    assert result.bias == pytest.approx(intercept, rel=1e-6, abs=1e-6 * scale)
+
+
+def test_defaults_reach_the_optimum_on_unscaled_data(backend):
+    X, y = unscaled_problem(seed=3)
+    result = fastlogreg.train(X, y, backend=backend)
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.solver == "newton" and result.converged
+    assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-6)
+
+
+def test_an_explicit_learning_rate_is_plain_gradient_descent(nba):
+    result = fastlogreg.train(*nba, learning_rate=0.001, epochs=50)
+    assert result.solver == "gd" and result.learning_rate == 0.001 and result.epochs_run == 50
+    assert not result.converged
+    gd = fastlogreg.train(*nba, solver="gd", learning_rate=0.001, epochs=50)
+    np.testing.assert_array_equal(result.weights, gd.weights)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("shape", [(40, 1), (7, 2), (60, 5), (300, 9)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_newton_agrees_with_the_reference(backend, shape, reduction):
+    if backend == "python":
+        pytest.skip("the reference itself")
+    X, y = random_problem(*shape, seed=2)
+    options = dict(solver="newton", reduction=reduction, l2=0.1, init="normal", random_state=1)
+    result = fastlogreg.train(X, y, backend=backend, **options)
+    reference = fastlogreg.train(X, y, backend="python", **options)
+    assert result.epochs_run == reference.epochs_run
+    np.testing.assert_allclose(result.loss_history, reference.loss_history, rtol=1e-9)
+    np.testing.assert_allclose(result.weights, reference.weights, rtol=1e-9, atol=1e-12)
+    assert result.bias == pytest.approx(reference.bias, rel=1e-9, abs=1e-12)
+    assert result.loss == pytest.approx(reference.loss, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(standardize=True), dict(dtype="float32"), dict(init="normal", random_state=4), dict(reduction="sum")],
+    ids=["standardize", "float32", "init", "sum"],
+)
+def test_every_option_reaches_the_same_optimum(backend, options):
+    X, y = unscaled_problem(500, seed=5)
+    X = X.astype(np.float32).astype(np.float64)  # exactly representable in float32 too
+    # no l2: it would apply to the standardized weights under standardize, and scale with 1/n under "sum"
+    reference = fastlogreg.train(X, y, backend=backend, solver="newton")
+    result = fastlogreg.train(X, y, backend=backend, solver="newton", **options)
+    assert result.converged
+    np.testing.assert_allclose(result.weights, reference.weights, rtol=1e-7)
+    assert result.bias == pytest.approx(reference.bias, rel=1e-7)
+
+
+def test_progress_and_callback_count_iterations(backend, capsys):
+    X, y = unscaled_problem(300, seed=6)
+    calls = []
+    result = fastlogreg.train(
+        X,
+        y,
+        backend=backend,
+        progress=True,
+        callback=lambda k, loss: calls.append((k, loss)) or k >= 2,
+        callback_every=1,
+    )
+    assert [k for k, _ in calls] == [1, 2] and result.epochs_run == 2 and not result.converged
+    assert calls[-1][1] == result.loss
+    assert "fastlogreg" in capsys.readouterr().err  # the bar was drawn
+
+
+# --- degenerate problems ------------------------------------------------------------------------------
+
+
+def test_separable_classes_warn_and_stay_finite(backend):
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 1, 1])
+    with pytest.warns(ConvergenceWarning, match="separates the classes perfectly.*l2 > 0"):
+        result = fastlogreg.train(X, y, backend=backend, epochs=30)
+    assert not result.converged and np.isfinite(result.weights).all()
+    assert np.all(result.predict(X) == y)
+    penalized = fastlogreg.train(X, y, backend=backend, l2=0.1)  # a finite optimum: no warning
+    assert penalized.converged
+
+
+def test_all_labels_equal_warn(backend):
+    X, _ = random_problem(20, 2, seed=1)
+    with pytest.warns(ConvergenceWarning, match="separates the classes"):
+        result = fastlogreg.train(X, np.ones(20), backend=backend, epochs=20)
+    assert np.all(result.predict(X) == 1)
+
+
+def test_a_constant_feature_shares_the_bias(backend):
+    X, y = unscaled_problem(400, seed=7)
+    with_constant = np.column_stack([X, np.full(len(y), 3.0)])
+    result = fastlogreg.train(with_constant, y, backend=backend)
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged and np.isfinite(result.weights).all()
+    assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-10)
+    # z is what is identified: the constant's weight times 3 plus the bias is scikit-learn's intercept
+    assert result.bias + 3.0 * result.weights[-1] == pytest.approx(intercept, rel=1e-6)
+
+
+def test_a_duplicated_feature_is_split_between_its_copies(backend):
+    X, y = random_problem(400, 3, seed=8)
+    doubled = np.column_stack([X, X[:, 0]])
+    result = fastlogreg.train(doubled, y, backend=backend)
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged
+    assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-10)
+    assert result.weights[0] + result.weights[3] == pytest.approx(coef[0], rel=1e-6)
+    assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-3)  # the minimum-norm split
+
+
+def test_newton_takes_no_learning_rate_and_at_most_1024_features():
+    with pytest.raises(ValueError, match="solver='newton' takes no learning_rate"):
+        fastlogreg.train([[1.0], [2.0]], [0, 1], solver="newton", learning_rate=0.1)
+    with pytest.raises(ValueError, match="at most 1024 features"):
+        fastlogreg.train(np.zeros((2, 1025)), [0, 1], solver="newton")
+    with pytest.raises(ValueError, match="unknown solver 'lbfgs'"):
+        fastlogreg.train([[1.0], [2.0]], [0, 1], solver="lbfgs")
+
+
+# --- gradient descent that blows up -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options", [dict(learning_rate=5.0), dict(learning_rate=0.01, l2=1e6)], ids=["learning rate", "l2"]
+)
+def test_gradient_descent_that_ends_above_its_start_raises(backend, options):
+    X, y = fastlogreg.make_nba_like(200, random_state=1)
+    with pytest.raises(FloatingPointError, match=r"learning_rate=.*lower learning_rate"):
+        fastlogreg.train(X, y, backend=backend, epochs=50, **options)
