@@ -307,13 +307,26 @@ def curvature_sums(data, weights, bias) -> Curvature:
     X, labels = data
     layout = layout_of(X)
     with _entered(layout):
-        totals = _curvature_totals(X, labels, weights, float(bias), layout, curvature_tasks(X.shape))
+        totals = _curvature_totals(X, labels, weights, float(bias), layout)
     return unpack_curvature(totals, X.shape[1])
 
 
 def curvature_block_sums(X, labels, w, b):
     """The packed curvature sums of one block, on this thread (for the dask backend)."""
-    return _curvature_totals(X, labels, w, float(b), layout_of(X, parallel=False), curvature_tasks(X.shape))
+    return _curvature_totals(X, labels, w, float(b), layout_of(X, parallel=False))
+
+
+def _curvature_totals(X, labels, w, b, layout):
+    """The tasks' partial sums, added in task order. Serial and parallel runs are separate kernels, so a
+    small problem never loads (or compiles) the parallel one."""
+    d = X.shape[1]
+    partials = np.empty((curvature_tasks(X.shape), _packed_size(d)))
+    kernel = _curvature_parallel if layout.parallel else _curvature_serial
+    kernel(X, labels, w, b, layout.rows_per_chunk, partials)
+    totals = np.zeros(partials.shape[1])
+    for row in partials:
+        totals += row
+    return totals
 
 
 def curvature_tasks(shape) -> int:
@@ -333,18 +346,9 @@ def unpack_curvature(totals, d) -> Curvature:
 
 
 @jit()
-def _curvature_totals(X, labels, w, b, layout, tasks):
-    partials = np.empty((tasks, 1 + (X.shape[1] + 1) * (X.shape[1] + 2)))
-    if layout.parallel:
-        _curvature_parallel(X, labels, w, b, layout.rows_per_chunk, partials)
-    else:
-        for t in range(tasks):
-            _curvature_task(X, labels, w, b, layout.rows_per_chunk, partials, t)
-    totals = np.zeros(partials.shape[1])
-    for t in range(tasks):
-        for k in range(totals.shape[0]):
-            totals[k] += partials[t, k]
-    return totals
+def _curvature_serial(X, labels, w, b, rows_per_chunk, partials):
+    for t in range(partials.shape[0]):
+        _curvature_task(X, labels, w, b, rows_per_chunk, partials, t)
 
 
 @jit(parallel=True)
