@@ -228,7 +228,7 @@ def _kernels(d: int) -> Kernels:
         """Row i's loss term log(1 + e^z) - y z, residual p - y and curvature p (1 - p), stably."""
         z = b
         for j in range(d):
-            z += X[i, j] * w[j]
+            z += float(X[i, j]) * w[j]  # float(): float64 products of float32 X, in the simulator too
         y = float(labels[i])
         e = math.exp(-abs(z))  # in (0, 1]: never overflows
         inverse = 1.0 / (1.0 + e)
@@ -244,7 +244,7 @@ def _kernels(d: int) -> Kernels:
             sums[0] += loss
             sums[1] += residual
             for j in range(d):
-                sums[2 + j] += residual * X[i, j]
+                sums[2 + j] += residual * float(X[i, j])
 
     @cuda.jit(device=True, inline=True)
     def block_sum(sums, count, out, row):
@@ -284,13 +284,13 @@ def _kernels(d: int) -> Kernels:
             loss, residual, weight = row_terms(X, labels, w, b, i)
             sums[0] += loss
             for j in range(d):
-                sums[1 + j] += residual * X[i, j]
+                sums[1 + j] += residual * float(X[i, j])
             sums[size] += residual
             q = 1 + size
             for j in range(first, last):
-                weighted = weight * (X[i, j] if j < d else 1.0)
+                weighted = weight * (float(X[i, j]) if j < d else 1.0)
                 for k in range(j + 1):
-                    sums[q] += weighted * (X[i, k] if k < d else 1.0)
+                    sums[q] += weighted * (float(X[i, k]) if k < d else 1.0)
                     q += 1
         block_sum(sums, count, partials, cuda.blockIdx.x)
 
