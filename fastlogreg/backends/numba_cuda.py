@@ -26,7 +26,7 @@ from numba import config, cuda, float64
 
 from .contract import Curvature, Descent, DescentState, Gradient
 
-SIMULATED = bool(config.ENABLE_CUDASIM)
+SIMULATED = bool(getattr(config, "ENABLE_CUDASIM", 0))  # set from NUMBA_ENABLE_CUDASIM at import
 # Threads per block, a power of two (the tree reduction halves it). The simulator runs each thread as a
 # Python thread, so it gets a small block that still exercises every level of the tree.
 THREADS = 2 if SIMULATED else 256
