@@ -108,13 +108,15 @@ def validate(
         callback_every=_count(callback_every, "callback_every", minimum=1),
     )
     lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
-    X = check_features(X, settings["dtype"], lazy=lazy)
+    X = check_features(X, settings["dtype"], lazy=lazy, device=backend == "cuda")
     if newton_solver and X.shape[1] > MAX_FEATURES:
         raise ValueError(
             f"solver='newton' takes at most {MAX_FEATURES} features (X has {X.shape[1]}): its Hessian "
             "grows with the square of the features; use solver='gd'"
         )
-    y = check_labels(y, n_rows=X.shape[0], lazy=lazy)
+    if settings["standardize"] and _on_gpu(X):
+        raise ValueError("standardize=True needs X on the host: standardize X on the GPU yourself, or pass it as NumPy")
+    y = check_labels(y, n_rows=X.shape[0], lazy=lazy, device=backend == "cuda")
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
     return Problem(X=X, y=y, weights=weights, bias=bias, **settings)
 
@@ -140,12 +142,15 @@ def check_dtype(dtype) -> str:
     return name
 
 
-def check_features(X, dtype: str = "float64", *, n_features: int | None = None, lazy: bool = False):
+def check_features(
+    X, dtype: str = "float64", *, n_features: int | None = None, lazy: bool = False, device: bool = False
+):
     """X as a finite 2-D array of the compute dtype; no copy when it already is one.
 
-    With ``lazy`` a dask array stays a dask array (checked by dask computations, never gathered here).
+    With ``lazy`` a dask array stays a dask array (checked by dask computations, never gathered here);
+    with ``device`` an array on the GPU stays there (checked by kernels).
     """
-    X = _as_numeric_array(X, "X", lazy=lazy)
+    X = _as_numeric_array(X, "X", lazy=lazy, device=device)
     if X.ndim != 2:
         raise ValueError(
             f"X must be 2-D (rows x features), got {X.ndim}-D with shape {X.shape}. "
@@ -158,6 +163,10 @@ def check_features(X, dtype: str = "float64", *, n_features: int | None = None, 
         raise ValueError(f"X has zero features: found 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if n_features is not None and d != n_features:
         raise ValueError(f"X has {d} features, but the model was trained on {n_features}")
+    if _on_gpu(X):
+        from .backends.numba_cuda import check_device_features
+
+        return check_device_features(X, dtype)
     # A finite sum proves every entry finite without an n-by-d mask; only if it is not finite
     # (a NaN/inf, or mere overflow of large values) do we look entry by entry.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -175,12 +184,14 @@ def check_features(X, dtype: str = "float64", *, n_features: int | None = None, 
     return np.asarray(X, dtype=DTYPES[dtype])  # a view, not a copy, when the dtype already matches
 
 
-def check_labels(y, *, n_rows: int, lazy: bool = False):
+def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     """y as a fresh uint8 vector of 0/1 (with ``lazy``, a dask array stays one).
 
     Checked in y's own dtype, so the only copy is the uint8 one: an eighth of a float64 copy.
     """
-    y = _as_numeric_array(y, "y", lazy=lazy)
+    y = _as_numeric_array(y, "y", lazy=lazy, device=device)
+    if _on_gpu(y):
+        y = y.copy_to_host()  # a vector: checked here, and the backend copies its uint8 form back
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -275,11 +286,25 @@ def _is_dask_array(values) -> bool:
     return dask_array is not None and isinstance(values, dask_array.Array)
 
 
-def _as_numeric_array(values, name: str, *, lazy: bool = False):
+def _on_gpu(values) -> bool:
+    """An array in GPU memory (CuPy, PyTorch, numba; or the CUDA simulator's stand-in)."""
+    return hasattr(values, "__cuda_array_interface__") or bool(getattr(values, "__cuda_ndarray__", False))
+
+
+def _as_numeric_array(values, name: str, *, lazy: bool = False, device: bool = False):
     """An array of bool, integer or real floating dtype; a clear error for anything else.
 
-    NumPy's, or with ``lazy`` a dask array as it is (sizes computed if unknown).
+    NumPy's, or with ``lazy`` a dask array as it is (sizes computed if unknown), or with ``device`` an
+    array on the GPU as numba sees it (no copy).
     """
+    if _on_gpu(values):
+        if not device:
+            raise TypeError(f"{name} is an array on the GPU: use backend='cuda', or copy it to the host first")
+        from .backends.numba_cuda import as_device_array
+
+        values = as_device_array(values)
+        _check_numeric_dtype(values.dtype, name)
+        return values
     if lazy and _is_dask_array(values):
         if any(math.isnan(size) for size in values.shape):
             values = values.compute_chunk_sizes()

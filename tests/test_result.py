@@ -57,8 +57,12 @@ def test_predict_and_predict_proba(nba):
 
 
 def test_available_backends():
-    # numba is a hard dependency; dask is an extra
+    # numba is a hard dependency; dask is an extra; cuda needs numba-cuda and a GPU (or its simulator)
     expected = ("python", "numpy", "numba") + (("dask",) if importlib.util.find_spec("dask") else ())
+    if importlib.util.find_spec("numba_cuda"):
+        from numba import cuda
+
+        expected += ("cuda",) if cuda.is_available() else ()
     assert fastlogreg.available_backends() == expected
 
 

@@ -1,0 +1,351 @@
+"""CUDA (numba.cuda): the same passes on an NVIDIA GPU, and gradient descent as one persistent kernel.
+
+How it runs, and why:
+- ``prepare`` puts X (column-major, so that the threads of a warp read consecutive rows of a column)
+  and the labels on the GPU once per ``train()``; X already on the GPU is used where it is.
+- Each thread sums its rows (a grid-stride loop) in float64 registers; each block adds its threads'
+  sums by a fixed tree in shared memory, and the block sums are then added in block order. No atomics
+  anywhere in a sum: a run gives the same bits every time on the same GPU.
+- ``descend`` runs a whole block of epochs in one kernel launch: every block sums its rows, a grid-wide
+  sync, block 0 adds the block sums in order and steps, another grid sync, and the next epoch begins.
+  Small problems run as one block (syncthreads instead of the costlier grid sync). The loss history
+  stays on the GPU until the block of epochs ends.
+
+Under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) the same kernels run as Python threads, with
+small blocks; a cooperative grid there is always one block.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+from numba import config, cuda, float64
+
+from .contract import Curvature, Descent, DescentState, Gradient
+
+SIMULATED = bool(getattr(config, "ENABLE_CUDASIM", 0))  # set from NUMBA_ENABLE_CUDASIM at import
+# Threads per block, a power of two (the tree reduction halves it). The simulator runs each thread as a
+# Python thread, so it gets a small block that still exercises every level of the tree.
+THREADS = 2 if SIMULATED else 256
+# Plain launches (the sums for Newton) use at most this many blocks; each thread then loops over rows.
+MAX_BLOCKS = 2 if SIMULATED else 1024
+# Descent on at most this many rows runs as one block: the grid syncs would cost more than they save.
+ONE_BLOCK_ROWS = 16 * THREADS
+# Shared memory the block reduction may use (float64 slots: THREADS per summed quantity).
+REDUCTION_BYTES = 16 * 1024
+# Newton's per-thread sums: at most this many Hessian entries per launch (held in thread-local memory).
+CURVATURE_TILE = 1056  # one full row of the Hessian for the widest Newton problem (1024 features + bias)
+
+
+def unavailable() -> str | None:
+    """Why no kernel can run here, or None when a GPU (or the simulator) is usable."""
+    if cuda.is_available():
+        return None
+    return (
+        "backend 'cuda' found no usable NVIDIA GPU or CUDA driver (numba.cuda.is_available() is False); "
+        "to test without a GPU, set NUMBA_ENABLE_CUDASIM=1 before Python starts (numba's CUDA simulator)"
+    )
+
+
+def as_device_array(values):
+    """numba's view of a GPU array (CuPy, PyTorch, ...): no copy."""
+    if SIMULATED or cuda.is_cuda_array(values) and hasattr(values, "copy_to_host"):
+        return values
+    return cuda.as_cuda_array(values)
+
+
+def check_device_features(X, dtype: str):
+    """X on the GPU as a finite array of the compute dtype: checked, and converted if need be, there."""
+    first = _first_non_finite(X)
+    if first is not None:
+        raise ValueError(f"X contains NaN or infinity (first at row {first[0]}, column {first[1]})")
+    if X.dtype == np.dtype(dtype):
+        return X
+    converted = cuda.device_array(X.shape, dtype=dtype, order="F")
+    _convert[_blocks_for(X.shape[0]), THREADS](X, converted)
+    if _first_non_finite(converted) is not None:
+        raise ValueError(f"X has values beyond the {dtype} range (|x| > {np.finfo(dtype).max:.3g})")
+    return converted
+
+
+def _first_non_finite(X) -> tuple[int, int] | None:
+    flags = cuda.device_array(X.shape[0], dtype=np.uint8)
+    _non_finite_rows[_blocks_for(X.shape[0]), THREADS](X, flags)
+    rows = np.flatnonzero(flags.copy_to_host())  # a byte per row: an eighth of a column of X at most
+    if not rows.size:
+        return None
+    row = int(rows[0])
+    values = X[row : row + 1].copy_to_host()[0]
+    return row, int(np.flatnonzero(~np.isfinite(values))[0])
+
+
+@cuda.jit
+def _non_finite_rows(X, flags):
+    for i in range(cuda.grid(1), X.shape[0], cuda.gridsize(1)):
+        bad = 0
+        for j in range(X.shape[1]):
+            if not abs(X[i, j]) < math.inf:  # NaN compares false too
+                bad = 1
+        flags[i] = bad
+
+
+@cuda.jit
+def _convert(X, out):
+    for i in range(cuda.grid(1), X.shape[0], cuda.gridsize(1)):
+        for j in range(X.shape[1]):
+            out[i, j] = X[i, j]
+
+
+def _blocks_for(rows: int) -> int:
+    return max(1, min(MAX_BLOCKS, -(-rows // THREADS)))
+
+
+class DeviceData(NamedTuple):
+    X: Any  # (n, d) on the GPU, float32 or float64
+    labels: Any  # (n,) uint8 on the GPU
+
+
+def prepare(X, y) -> DeviceData:
+    """X and the labels on the GPU, once per train(): X column-major, for coalesced reads."""
+    if isinstance(X, np.ndarray):  # else already on the GPU (validation.check_device_features)
+        X = cuda.to_device(np.asfortranarray(X))
+    return DeviceData(X, cuda.to_device(np.ascontiguousarray(y)))
+
+
+def gradient_sums(data: DeviceData, weights, bias) -> Gradient:
+    """One launch: the summed loss and gradient at (weights, bias)."""
+    d = data.X.shape[1]
+    blocks = _blocks_for(data.X.shape[0])
+    partials = cuda.device_array((blocks, d + 2))
+    _kernels(d).gradient[blocks, THREADS](data.X, data.labels, cuda.to_device(weights), float(bias), partials)
+    totals = _add_blocks(partials)
+    return Gradient(float(totals[0]), totals[2:], float(totals[1]))
+
+
+def curvature_sums(data: DeviceData, weights, bias) -> Curvature:
+    """The summed loss, gradient and Hessian at (weights, bias), bias last: one launch per tile of
+    Hessian rows (one in all, up to about 45 features)."""
+    d = data.X.shape[1]
+    blocks = _blocks_for(data.X.shape[0])
+    w = cuda.to_device(weights)
+    size = d + 1  # theta = [w, b]
+    packed = []
+    first = 0
+    for last in _curvature_tiles(size):
+        width = 1 + size + _triangle(last) - _triangle(first)
+        partials = cuda.device_array((blocks, width))
+        _kernels(d).curvature[blocks, THREADS](data.X, data.labels, w, float(bias), first, last, partials)
+        totals = _add_blocks(partials)
+        loss, gradient = totals[0], totals[1 : 1 + size]
+        packed.append(totals[1 + size :])
+        first = last
+    hessian = np.zeros((size, size))
+    hessian[np.tril_indices(size)] = np.concatenate(packed)  # row by row, as the kernel packs them
+    hessian = hessian + np.tril(hessian, -1).T
+    return Curvature(float(loss), gradient.copy(), hessian)
+
+
+def _triangle(rows: int) -> int:
+    """Entries of the lower triangle in the first ``rows`` rows."""
+    return rows * (rows + 1) // 2
+
+
+def _curvature_tiles(size: int) -> list[int]:
+    """Where each tile of Hessian rows ends: as many whole rows as CURVATURE_TILE entries allow."""
+    ends, first = [], 0
+    while first < size:
+        last = first + 1
+        while last < size and _triangle(last + 1) - _triangle(first) <= CURVATURE_TILE:
+            last += 1
+        ends.append(last)
+        first = last
+    return ends
+
+
+def _add_blocks(partials) -> np.ndarray:
+    """The block sums added in block order (on the host: a few hundred numbers per quantity)."""
+    totals = np.zeros(partials.shape[1])
+    for row in partials.copy_to_host():
+        totals += row
+    return totals
+
+
+def descend(data: DeviceData, weights, bias, descent: Descent, epochs, previous_loss, gradient) -> DescentState:
+    """Up to ``epochs`` steps of gradient descent in one kernel launch (see contract.CompiledDescent)."""
+    n, d = data.X.shape
+    kernels = _kernels(d)
+    w = cuda.to_device(np.ascontiguousarray(weights, dtype=np.float64))
+    totals = cuda.device_array(d + 2)
+    if gradient is not None:
+        totals.copy_to_device(gradient)
+    # state: bias, loss at the end, the previous epoch's loss, epochs run, done (1.0) or not
+    state = cuda.to_device(np.array([bias, math.nan, previous_loss, 0.0, 0.0]))
+    settings = cuda.to_device(np.array([descent.learning_rate, descent.scale, descent.l2, descent.tol]))
+    history = cuda.device_array(max(epochs, 1))
+    if n <= ONE_BLOCK_ROWS:
+        kernel, blocks = kernels.descend_one_block, 1
+    else:
+        kernel = kernels.descend_grid
+        typical = cuda.device_array((1, d + 2))  # only its type matters here
+        args = (data.X, data.labels, w, state, settings, epochs, gradient is not None, totals, typical, history)
+        blocks = min(-(-n // THREADS), _cooperative_blocks(kernel, args))
+    partials = cuda.device_array((blocks, d + 2))
+    have_totals = gradient is not None
+    kernel[blocks, THREADS](data.X, data.labels, w, state, settings, epochs, have_totals, totals, partials, history)
+    bias, loss, _, epochs_run, _ = state.copy_to_host()
+    epochs_run = int(epochs_run)
+    return DescentState(w.copy_to_host(), float(bias), float(loss), history.copy_to_host()[:epochs_run], totals)
+
+
+def _cooperative_blocks(kernel, args) -> int:
+    """How many blocks of THREADS can be resident at once, which a grid sync needs (1 in the simulator)."""
+    if SIMULATED:
+        return 1
+    compiled = kernel.compile(tuple(kernel.typeof_pyval(arg) for arg in args))
+    return max(1, compiled.max_cooperative_grid_blocks(THREADS))
+
+
+class Kernels(NamedTuple):
+    gradient: Any
+    curvature: Any
+    descend_one_block: Any
+    descend_grid: Any
+
+
+@functools.cache
+def _kernels(d: int) -> Kernels:
+    """The kernels for X with d features: d is a constant in them, so per-thread sums fit in registers."""
+    width = d + 2  # gradient sums: [loss, gradient of b, gradient of w...]
+    size = d + 1  # Newton's theta = [w, b]
+    curvature_width = 1 + size + min(CURVATURE_TILE, _triangle(size))
+    group = max(1, min(width, REDUCTION_BYTES // (8 * THREADS)))  # quantities reduced together
+
+    @cuda.jit(device=True, inline=True)
+    def row_terms(X, labels, w, b, i):
+        """Row i's loss term log(1 + e^z) - y z, residual p - y and curvature p (1 - p), stably."""
+        z = b
+        for j in range(d):
+            z += float(X[i, j]) * w[j]  # float(): float64 products of float32 X, in the simulator too
+        y = float(labels[i])
+        e = math.exp(-abs(z))  # in (0, 1]: never overflows
+        inverse = 1.0 / (1.0 + e)
+        p = inverse if z >= 0 else e * inverse
+        return max(z, 0.0) + math.log1p(e) - y * z, p - y, e * inverse * inverse
+
+    @cuda.jit(device=True, inline=True)
+    def gradient_rows(X, labels, w, b, first, stride, sums):
+        for k in range(width):
+            sums[k] = 0.0
+        for i in range(first, X.shape[0], stride):
+            loss, residual, _ = row_terms(X, labels, w, b, i)
+            sums[0] += loss
+            sums[1] += residual
+            for j in range(d):
+                sums[2 + j] += residual * float(X[i, j])
+
+    @cuda.jit(device=True, inline=True)
+    def block_sum(sums, count, out, row):
+        """out[row, :count] = the block's threads' sums[:count], added by a fixed tree."""
+        shared = cuda.shared.array((group, THREADS), float64)
+        t = cuda.threadIdx.x
+        for start in range(0, count, group):
+            taken = min(group, count - start)
+            for k in range(taken):
+                shared[k, t] = sums[start + k]
+            cuda.syncthreads()
+            half = THREADS // 2
+            while half > 0:
+                if t < half:
+                    for k in range(taken):
+                        shared[k, t] += shared[k, t + half]
+                cuda.syncthreads()
+                half //= 2
+            for k in range(t, taken, THREADS):
+                out[row, start + k] = shared[k, 0]
+            cuda.syncthreads()
+
+    @cuda.jit
+    def gradient(X, labels, w, b, partials):
+        sums = cuda.local.array(width, float64)
+        gradient_rows(X, labels, w, b, cuda.grid(1), cuda.gridsize(1), sums)
+        block_sum(sums, width, partials, cuda.blockIdx.x)
+
+    @cuda.jit
+    def curvature(X, labels, w, b, first, last, partials):
+        """partials[block] = [loss, gradient on theta, Hessian rows first..last-1 of the lower triangle]."""
+        sums = cuda.local.array(curvature_width, float64)
+        count = partials.shape[1]
+        for k in range(count):
+            sums[k] = 0.0
+        for i in range(cuda.grid(1), X.shape[0], cuda.gridsize(1)):
+            loss, residual, weight = row_terms(X, labels, w, b, i)
+            sums[0] += loss
+            for j in range(d):
+                sums[1 + j] += residual * float(X[i, j])
+            sums[size] += residual
+            q = 1 + size
+            for j in range(first, last):
+                weighted = weight * (float(X[i, j]) if j < d else 1.0)
+                for k in range(j + 1):
+                    sums[q] += weighted * (float(X[i, k]) if k < d else 1.0)
+                    q += 1
+        block_sum(sums, count, partials, cuda.blockIdx.x)
+
+    def make_descend(sums_sync, grid_sync):
+        @cuda.jit
+        def descend(X, labels, w, state, settings, epochs, have_totals, totals, partials, history):
+            """Gradient descent in place on w, state and totals (see contract.CompiledDescent)."""
+            sums = cuda.local.array(width, float64)
+            t, block, blocks = cuda.threadIdx.x, cuda.blockIdx.x, cuda.gridDim.x
+            learning_rate, scale, l2, tol = settings[0], settings[1], settings[2], settings[3]
+            for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
+                if epoch > 0 or not have_totals:
+                    gradient_rows(X, labels, w, state[0], block * THREADS + t, blocks * THREADS, sums)
+                    block_sum(sums, width, partials, block)
+                    sums_sync()  # every block's sums written
+                    if block == 0:
+                        for k in range(t, width, THREADS):
+                            total = 0.0
+                            for c in range(blocks):  # in block order: the same bits every run
+                                total += partials[c, k]
+                            totals[k] = total
+                        cuda.syncthreads()
+                if block == 0:
+                    if t == 0:
+                        squared_norm = 0.0
+                        for j in range(d):
+                            squared_norm += w[j] * w[j]
+                        loss = totals[0] * scale + 0.5 * l2 * squared_norm  # L2 penalty on w, not b
+                        previous = state[2]
+                        if epoch == epochs or abs(previous - loss) <= tol * abs(previous):  # tol NaN: never
+                            state[1], state[3], state[4] = loss, epoch, 1.0
+                        else:
+                            history[epoch] = loss
+                            state[0] -= learning_rate * (totals[1] * scale)
+                            state[2] = loss
+                    cuda.syncthreads()  # thread 0 read w before anyone steps it
+                    if state[4] == 0.0:
+                        for j in range(t, d, THREADS):
+                            w[j] -= learning_rate * (totals[2 + j] * scale + l2 * w[j])
+                grid_sync()
+                if state[4] != 0.0:
+                    return
+
+        return descend
+
+    @cuda.jit(device=True, inline=True)
+    def nothing():  # one block: block_sum already ended with syncthreads
+        pass
+
+    @cuda.jit(device=True, inline=True)
+    def block_sync():
+        cuda.syncthreads()
+
+    @cuda.jit(device=True, inline=True)
+    def grid_sync():
+        cuda.cg.this_grid().sync()
+
+    return Kernels(gradient, curvature, make_descend(nothing, block_sync), make_descend(grid_sync, grid_sync))

@@ -1,0 +1,75 @@
+"""The training runs that test_cuda.py compares between backend="cuda" and the numba backend.
+
+``run_cases(backend)`` trains every case on ``backend``. Run as a script, it trains them on "cuda" and
+pickles the results to the path given: test_cuda.py does so in a subprocess with NUMBA_ENABLE_CUDASIM=1,
+since numba reads that setting once, when it is first imported. The cases are small because the
+simulator runs every GPU thread as a Python thread.
+"""
+
+import pickle
+import sys
+
+import numpy as np
+
+import fastlogreg
+
+TUTORIAL = dict(learning_rate=0.001, epochs=3000, reduction="sum", init="normal", random_state=220104)
+
+
+def _problem(n, d, seed=0):
+    return fastlogreg.make_nba_like(n, n_features=d, random_state=seed)
+
+
+# name -> (rows, features, train() settings). 12 rows run as one block, 40 through the grid kernel.
+CASES = {
+    "tutorial": (None, None, TUTORIAL),
+    "gd_l2_tol": (40, 3, dict(learning_rate=0.02, epochs=100, l2=0.1, tol=1e-3)),
+    "gd_sum_init": (40, 2, dict(learning_rate=0.002, epochs=20, reduction="sum", init=([0.1, -0.2], 0.3))),
+    "gd_standardize": (40, 3, dict(learning_rate=0.5, epochs=20, standardize=True)),
+    "gd_float32": (40, 3, dict(learning_rate=0.003, epochs=20, dtype="float32")),
+    "newton": (40, 3, dict(l2=0.01)),
+    "newton_float32_standardize": (40, 3, dict(dtype="float32", standardize=True)),
+    "callback_stops": (12, 3, dict(learning_rate=0.003, epochs=100, callback_every=7, progress=True)),
+}
+STOP_AT = 21  # the callback asks to stop after this many epochs
+
+
+def _data(rows, features):
+    return fastlogreg.load_nba_rookie_draft() if rows is None else _problem(rows, features)
+
+
+def run_cases(backend, names=tuple(CASES)):
+    """{case: (weights, bias, loss, loss_history, epochs_run, converged, callback calls)} on ``backend``."""
+    results = {}
+    for name in names:
+        rows, features, settings = CASES[name]
+        calls: list = []
+        settings = dict(settings)
+        if name == "callback_stops":
+            settings["callback"] = lambda done, loss, calls=calls: calls.append((done, loss)) or done >= STOP_AT
+        result = fastlogreg.train(*_data(rows, features), backend=backend, **settings)
+        results[name] = (
+            result.weights, result.bias, result.loss, result.loss_history, result.epochs_run, result.converged, calls
+        )  # fmt: skip
+    return results
+
+
+def run_device_input():
+    """The "gd_float32" and "newton" cases again with X already on the GPU (as numba's device array)."""
+    from numba import cuda
+
+    results = {}
+    for name in ("gd_float32", "newton"):
+        rows, features, settings = CASES[name]
+        X, y = _data(rows, features)
+        result = fastlogreg.train(cuda.to_device(np.ascontiguousarray(X)), y, backend="cuda", **settings)
+        results[name] = (result.weights, result.bias, result.loss, result.loss_history)
+    return results
+
+
+if __name__ == "__main__":
+    sys.setswitchinterval(1e-5)  # the simulator's threads wait on each other at every syncthreads
+    outcome = {"cases": run_cases("cuda"), "again": run_cases("cuda", ["gd_l2_tol", "newton"])}
+    outcome["device_input"] = run_device_input()
+    with open(sys.argv[1], "wb") as file:
+        pickle.dump(outcome, file)

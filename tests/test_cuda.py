@@ -1,0 +1,146 @@
+"""backend="cuda" against the numba backend: under numba's CUDA simulator everywhere, and on a GPU where
+there is one (the tests marked ``gpu``: the simulator runs a cooperative grid as one block only).
+
+The simulator must be switched on before numba is imported, so its runs happen in one subprocess
+(tests/cuda_cases.py); the numba backend's runs of the same cases, in this process, are the reference.
+"""
+
+import importlib.util
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cuda_cases import CASES, STOP_AT, run_cases
+
+import fastlogreg
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("numba_cuda") is None, reason="backend='cuda' needs numba-cuda: pip install numba-cuda"
+)
+HERE = Path(__file__).parent
+LOSS_BEFORE = 70.75679650741478  # the tutorial's printed figures (tests/test_tutorial.py)
+LOSS_AFTER = 6.220960326814549
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    """Every case trained by backend="cuda" under the simulator (one subprocess, ~15 s)."""
+    path = tmp_path_factory.mktemp("cuda") / "results.pkl"
+    environment = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]))
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", str(HERE / "cuda_cases.py"), str(path)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    with open(path, "rb") as file:
+        return pickle.load(file)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return run_cases("numba")
+
+
+def assert_agree(got, expected, rtol=1e-9, atol=1e-12):
+    weights, bias, loss, history, epochs_run, converged, calls = got
+    np.testing.assert_allclose(weights, expected[0], rtol=rtol, atol=atol)
+    np.testing.assert_allclose(bias, expected[1], rtol=rtol, atol=atol)
+    np.testing.assert_allclose(loss, expected[2], rtol=rtol, atol=atol)
+    np.testing.assert_allclose(history, expected[3], rtol=rtol, atol=atol)
+    assert (epochs_run, converged) == (expected[4], expected[5])
+    assert [done for done, _ in calls] == [done for done, _ in expected[6]]
+    np.testing.assert_allclose([loss for _, loss in calls], [loss for _, loss in expected[6]], rtol=rtol)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_simulated_cuda_agrees_with_numba(simulated, reference, case):
+    assert_agree(simulated["cases"][case], reference[case])
+
+
+def test_simulated_tutorial_figures(simulated):
+    history, loss = simulated["cases"]["tutorial"][3], simulated["cases"]["tutorial"][2]
+    assert history[0] == pytest.approx(LOSS_BEFORE, rel=1e-9)
+    assert loss == pytest.approx(LOSS_AFTER, rel=1e-9)
+
+
+def test_simulated_callback_stops_and_options_took_effect(simulated, reference):
+    cases = simulated["cases"]
+    assert cases["callback_stops"][4] == STOP_AT and [done for done, _ in cases["callback_stops"][6]] == [7, 14, 21]
+    assert cases["gd_l2_tol"][5] and cases["gd_l2_tol"][4] < CASES["gd_l2_tol"][2]["epochs"]  # tol stopped it
+    assert cases["newton"][5]
+
+
+def test_simulated_runs_are_bitwise_repeatable(simulated):
+    for case, again in simulated["again"].items():
+        first = simulated["cases"][case]
+        for a, b in zip(first[:4], again[:4], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_simulated_device_input_equals_host_input(simulated):
+    for case, got in simulated["device_input"].items():
+        host = simulated["cases"][case]
+        for a, b in zip(got, host[:4], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_gpu_array_with_another_backend_is_a_clear_error():
+    class OnTheGpu:  # what CuPy and PyTorch arrays look like to fastlogreg
+        __cuda_array_interface__ = {"shape": (2, 1), "typestr": "<f8", "data": (0, False), "version": 3}
+
+    with pytest.raises(TypeError, match="X is an array on the GPU: use backend='cuda'"):
+        fastlogreg.train(OnTheGpu(), [0, 1], backend="numpy")
+
+
+# --- on a real GPU ------------------------------------------------------------------------------------
+
+
+def _gpu_present() -> bool:
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "0" and "cuda" in fastlogreg.available_backends()
+
+
+on_gpu = pytest.mark.skipif(not _gpu_present(), reason="no CUDA GPU here (numba.cuda.is_available() is False)")
+
+
+@pytest.mark.gpu
+@on_gpu
+@pytest.mark.parametrize("case", CASES)
+def test_gpu_agrees_with_numba(reference, case):
+    assert_agree(run_cases("cuda", [case])[case], reference[case])
+
+
+@pytest.mark.gpu
+@on_gpu
+@pytest.mark.parametrize("solver", ["gd", "newton"])
+def test_gpu_many_blocks_agree_with_numba_and_repeat_bitwise(solver):
+    # enough rows for many blocks: the grid-synced descent kernel and multi-block reductions
+    X, y = fastlogreg.make_nba_like(300_000, n_features=5, random_state=1)
+    settings = dict(solver=solver, l2=0.01, standardize=True) | (
+        dict(learning_rate=0.5, epochs=200) if solver == "gd" else {}
+    )
+    expected = fastlogreg.train(X, y, backend="numba", **settings)
+    first, again = (fastlogreg.train(X, y, backend="cuda", **settings) for _ in range(2))
+    np.testing.assert_allclose(first.weights, expected.weights, rtol=1e-9)
+    np.testing.assert_allclose(first.loss_history, expected.loss_history, rtol=1e-9)
+    assert first.bias == pytest.approx(expected.bias, rel=1e-9) and first.epochs_run == expected.epochs_run
+    np.testing.assert_array_equal(first.weights, again.weights)
+    np.testing.assert_array_equal(first.loss_history, again.loss_history)
+
+
+@pytest.mark.gpu
+@on_gpu
+def test_gpu_device_input_is_used_in_place_and_agrees():
+    from numba import cuda
+
+    X, y = fastlogreg.make_nba_like(100_000, n_features=3, random_state=2)
+    settings = dict(learning_rate=0.01, epochs=50, dtype="float32")
+    on_device = fastlogreg.train(cuda.to_device(X.astype(np.float32)), y, backend="cuda", **settings)
+    from_host = fastlogreg.train(X, y, backend="cuda", **settings)
+    np.testing.assert_array_equal(on_device.weights, from_host.weights)
