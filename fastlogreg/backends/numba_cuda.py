@@ -320,7 +320,9 @@ def _kernels(d: int) -> Kernels:
                             squared_norm += w[j] * w[j]
                         loss = totals[0] * scale + 0.5 * l2 * squared_norm  # L2 penalty on w, not b
                         previous = state[2]
-                        if epoch == epochs or abs(previous - loss) <= tol * abs(previous):  # tol NaN: never
+                        # the stopping rule of solvers.gradient_descent._settled (tol NaN: never)
+                        settled = abs(previous - loss) < tol * abs(previous) or (loss == 0.0 and tol >= 0.0)
+                        if epoch == epochs or settled:
                             state[1], state[3], state[4] = loss, epoch, 1.0
                         else:
                             history[epoch] = loss
