@@ -2,6 +2,9 @@
 
 import numpy as np
 
+# The pure-Python reference: every other backend must give its answer.
+REFERENCE = "python"
+
 
 def random_problem(n, d, seed, *, scale=1.0, one_class=None):
     """Features of magnitude ``scale``, labels from a noisy logistic model (or all one class)."""

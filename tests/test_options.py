@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from problems import random_problem, stable_learning_rate
+from problems import REFERENCE, random_problem, stable_learning_rate
 from test_agreement import assert_agree
 
 import fastlogreg
@@ -13,11 +13,12 @@ def settings_for(X, reduction="mean", **extra):
 
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
-def test_l2_agrees_with_the_reference(backend, reduction):
+def test_l2_agrees_with_the_reference(other_backend, reduction):
     X, y = random_problem(40, 4, seed=2)
     options = settings_for(X, reduction, epochs=80, l2=0.3, init="normal", random_state=1)
     assert_agree(
-        fastlogreg.train(X, y, backend=backend, **options), fastlogreg.train(X, y, backend="python", **options)
+        fastlogreg.train(X, y, backend=other_backend, **options),
+        fastlogreg.train(X, y, backend=REFERENCE, **options),
     )
 
 
@@ -48,7 +49,14 @@ def test_tol_stops_early_and_says_so(backend, tol):
     previous = np.abs(result.loss_history)
     assert changes[-1] < tol * previous[-1]  # the stopping test held at the end...
     assert np.all(changes[:-1] >= tol * previous[:-1])  # ...and at no epoch before
-    reference = fastlogreg.train(X, y, backend="python", **options)
+
+
+@pytest.mark.parametrize("tol", [1e-3, 1e-6])
+def test_tol_stops_at_the_reference_epoch(other_backend, tol):
+    X, y = random_problem(100, 3, seed=6)
+    options = settings_for(X, epochs=100_000, tol=tol)
+    result = fastlogreg.train(X, y, backend=other_backend, **options)
+    reference = fastlogreg.train(X, y, backend=REFERENCE, **options)
     assert result.epochs_run == reference.epochs_run
     assert_agree(result, reference)
 
