@@ -165,8 +165,6 @@ def test_a_truthy_callback_result_stops(backend, nba):
 
 
 def test_progress_runs_few_blocks_and_prepares_once(monkeypatch):
-    import importlib
-
     from fastlogreg.backends import get_backend
 
     backend = get_backend("numba")
@@ -189,4 +187,3 @@ def test_progress_runs_few_blocks_and_prepares_once(monkeypatch):
     calls.update(fit=0, prepare=0)
     fastlogreg.train(X, y, backend="numba", epochs=5000, progress=True)
     assert calls == {"fit": 100, "prepare": 1}
-    assert importlib.import_module("fastlogreg.training").MIN_PROGRESS_BLOCK == 16
