@@ -5,30 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from problems import REFERENCE, random_problem, stable_learning_rate
+from problems import REFERENCE, assert_agree, random_problem, stable_learning_rate, train_both
 
 import fastlogreg
-
-RTOL = 1e-9
-
-
-def assert_agree(result, reference):
-    """Relative agreement; entries far below the vector's scale are judged against that scale."""
-    for name in ("weights", "loss_history"):
-        ours, ref = getattr(result, name), getattr(reference, name)
-        assert ours.shape == ref.shape
-        scale = np.max(np.abs(ref), initial=0.0)
-        np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=RTOL * scale, err_msg=name)
-    assert result.bias == pytest.approx(reference.bias, rel=RTOL, abs=RTOL * np.max(np.abs(reference.weights)))
-    assert result.loss == pytest.approx(reference.loss, rel=RTOL)
-
-
-def train_both(X, y, backend, **settings):
-    return (
-        fastlogreg.train(X, y, backend=backend, **settings),
-        fastlogreg.train(X, y, backend=REFERENCE, **settings),
-    )
-
 
 SHAPES = [(1, 1), (2, 1), (1, 4), (3, 20), (37, 1), (50, 4), (200, 7)]
 

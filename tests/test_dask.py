@@ -7,8 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from problems import random_problem, stable_learning_rate
-from test_agreement import assert_agree
+from problems import assert_agree, random_problem, stable_learning_rate
 
 import fastlogreg
 from fastlogreg.data import make_nba_like

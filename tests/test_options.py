@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from problems import REFERENCE, random_problem, stable_learning_rate
-from test_agreement import assert_agree
+from problems import assert_agree, random_problem, stable_learning_rate, train_both
 
 import fastlogreg
 
@@ -16,10 +15,7 @@ def settings_for(X, reduction="mean", **extra):
 def test_l2_agrees_with_the_reference(other_backend, reduction):
     X, y = random_problem(40, 4, seed=2)
     options = settings_for(X, reduction, epochs=80, l2=0.3, init="normal", random_state=1)
-    assert_agree(
-        fastlogreg.train(X, y, backend=other_backend, **options),
-        fastlogreg.train(X, y, backend=REFERENCE, **options),
-    )
+    assert_agree(*train_both(X, y, other_backend, **options))
 
 
 def test_l2_adds_half_l2_times_squared_weights_to_the_loss(backend):
@@ -55,8 +51,7 @@ def test_tol_stops_early_and_says_so(backend, tol):
 def test_tol_stops_at_the_reference_epoch(other_backend, tol):
     X, y = random_problem(100, 3, seed=6)
     options = settings_for(X, epochs=100_000, tol=tol)
-    result = fastlogreg.train(X, y, backend=other_backend, **options)
-    reference = fastlogreg.train(X, y, backend=REFERENCE, **options)
+    result, reference = train_both(X, y, other_backend, **options)
     assert result.epochs_run == reference.epochs_run
     assert_agree(result, reference)
 
