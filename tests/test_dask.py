@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 from problems import assert_agree, random_problem, stable_learning_rate
+from tutorial_figures import LEARNING_RATE, LOSS_BEFORE, SEED
 
 import fastlogreg
 from fastlogreg.data import make_nba_like
@@ -28,9 +29,9 @@ def both(X, y, **options):
 
 
 def test_tutorial_start_and_first_epochs_match_numba(nba):
-    options = dict(learning_rate=0.001, epochs=200, reduction="sum", init="normal", random_state=220104)
+    options = dict(learning_rate=LEARNING_RATE, epochs=200, reduction="sum", init="normal", random_state=SEED)
     result, reference = both(*nba, **options)
-    assert result.loss_history[0] == pytest.approx(70.75679650741478, rel=1e-12)
+    assert result.loss_history[0] == pytest.approx(LOSS_BEFORE, rel=1e-12)
     assert_agree(result, reference)
 
 
