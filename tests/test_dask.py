@@ -123,9 +123,8 @@ def test_cluster_matches_numba_and_uses_both_workers(client):
 
 
 def test_a_killed_worker_does_not_change_the_answer(client):
-    X, y = make_nba_like(400_000, random_state=5)
-    epochs = 400
-    expected = fastlogreg.train(X, y, backend="numba", epochs=epochs)
+    X, y = make_nba_like(100_000, random_state=5)
+    epochs = 50
     pids = client.run(os.getpid)
     victim = pids[sorted(pids)[0]]
     killed_at = []
@@ -134,18 +133,22 @@ def test_a_killed_worker_does_not_change_the_answer(client):
         os.kill(victim, signal.SIGKILL)
         killed_at.append(time.perf_counter())
 
-    timer = threading.Timer(1.5, kill)
-    start = time.perf_counter()
-    timer.start()
-    result = fastlogreg.train(X, y, backend="dask", epochs=epochs)
+    timer = threading.Timer(0.05, kill)
+
+    def start_the_timer(epoch, loss):  # after 10 epochs: the kill lands in the middle of training
+        if epoch == 10:
+            timer.start()
+        return False
+
+    result = fastlogreg.train(X, y, backend="dask", epochs=epochs, callback=start_the_timer, callback_every=10)
     finished = time.perf_counter()
     timer.join()
-    assert killed_at and start < killed_at[0] < finished, "the kill must land during training"
+    assert killed_at and killed_at[0] < finished, "the kill must land during training"
     assert victim not in client.run(os.getpid).values()  # that process is gone (its nanny may restart one)
-    assert finished - start < 240
     assert result.epochs_run == epochs
+    # blocks of epochs change no bit (test_options), so an undisturbed run must give the same bits
     np.testing.assert_array_equal(result.weights, fastlogreg.train(X, y, backend="dask", epochs=epochs).weights)
-    assert_agree(result, expected)
+    assert_agree(result, fastlogreg.train(X, y, backend="numba", epochs=epochs))
 
 
 def test_bad_input_on_the_cluster_gets_the_same_errors(client):
@@ -158,8 +161,8 @@ def test_bad_input_on_the_cluster_gets_the_same_errors(client):
 def test_cluster_data_is_sent_once_per_train_call_even_in_blocks(client):
     X, y = make_nba_like(50_000, random_state=6)
     with distributed.get_task_stream(client) as tasks:
-        blocked = fastlogreg.train(X, y, backend="dask", epochs=40, callback=lambda e, loss: False, callback_every=10)
-    whole = fastlogreg.train(X, y, backend="dask", epochs=40)
+        blocked = fastlogreg.train(X, y, backend="dask", epochs=20, callback=lambda e, loss: False, callback_every=5)
+    whole = fastlogreg.train(X, y, backend="dask", epochs=20)
     np.testing.assert_array_equal(blocked.weights, whole.weights)
     block_loads = [t for t in tasks.data if str(t["key"]).startswith("('array-")]
     blocks_per_array = len({str(t["key"]) for t in block_loads})
