@@ -73,9 +73,11 @@ def test_float32_stays_within_1e_4_of_float64(nba, backend):
     np.testing.assert_allclose(narrow.loss_history, wide.loss_history, rtol=1e-4)
 
 
-def test_mean_reduction_equals_pytorch(nba, backend):
+@pytest.fixture(scope="module")
+def pytorch_run():
+    """The tutorial's PyTorch run from the tutorial's NumPy start: run once, compared with every backend."""
     torch = pytest.importorskip("torch")
-    X, y = nba
+    X, y = fastlogreg.load_nba_rookie_draft()
     W0, B0 = tutorial_start()
     model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Sigmoid()).double()
     with torch.no_grad():
@@ -83,20 +85,26 @@ def test_mean_reduction_equals_pytorch(nba, backend):
         model[0].bias.copy_(torch.from_numpy(B0[0]))
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     inputs, targets = torch.from_numpy(X), torch.from_numpy(y[:, None])
-    torch_losses = []
+    losses = []
     for _ in range(EPOCHS + 1):  # the tutorial's range(epochs + 1)
         loss = torch.nn.functional.binary_cross_entropy(model(inputs), targets)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        torch_losses.append(loss.item())
+        losses.append(loss.item())
     with torch.no_grad():
-        torch_final = torch.nn.functional.binary_cross_entropy(model(inputs), targets).item()
+        final_loss = torch.nn.functional.binary_cross_entropy(model(inputs), targets).item()
+    return losses, final_loss, model[0].weight.detach().numpy()[0].copy(), model[0].bias.item()
 
+
+def test_mean_reduction_equals_pytorch(nba, backend, pytorch_run):
+    X, y = nba
+    W0, B0 = tutorial_start()
+    losses, final_loss, weights, bias = pytorch_run
     ours = fastlogreg.train(
         X, y, backend=backend, learning_rate=LEARNING_RATE, epochs=EPOCHS + 1, reduction="mean", init=(W0, B0)
     )
-    np.testing.assert_allclose(ours.loss_history, torch_losses, rtol=1e-12)
-    assert ours.loss == pytest.approx(torch_final, rel=1e-12)
-    np.testing.assert_allclose(ours.weights, model[0].weight.detach().numpy()[0], rtol=1e-11)
-    assert ours.bias == pytest.approx(model[0].bias.item(), rel=1e-11)
+    np.testing.assert_allclose(ours.loss_history, losses, rtol=1e-12)
+    assert ours.loss == pytest.approx(final_loss, rel=1e-12)
+    np.testing.assert_allclose(ours.weights, weights, rtol=1e-11)
+    assert ours.bias == pytest.approx(bias, rel=1e-11)
