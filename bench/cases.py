@@ -1,7 +1,7 @@
 """The benchmark table: which sizes, how many epochs per timed round, which backends run where."""
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import fastlogreg
 
@@ -17,6 +17,10 @@ class Size:
     def label(self):
         return f"{self.rows:,} x {self.features}"
 
+    def smoke(self):
+        """This case shrunk for a plain, untimed pytest run, which checks answers and measures nothing."""
+        return replace(self, rows=min(self.rows, SMOKE_ROWS), epochs=min(self.epochs, SMOKE_EPOCHS))
+
 
 SIZES = [
     Size("tutorial", 12, 3, 3000),
@@ -25,6 +29,10 @@ SIZES = [
     Size("1M", 1_000_000, 3, 50),
     Size("wide", 100_000, 64, 30),
 ]
+# A smoke run keeps every case's features and backends. 30,000 rows of 3 features are still past numba's
+# PARALLEL_MIN_ENTRIES, so the large cases smoke-run its multi-threaded path, as they are timed.
+SMOKE_ROWS = 30_000
+SMOKE_EPOCHS = 20
 # The pure-Python reference is timed only where a round finishes in well under a second.
 PYTHON_MAX_ROW_EPOCHS = 100_000
 

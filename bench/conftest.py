@@ -1,5 +1,6 @@
 """Benchmark plumbing. Under ``pytest --benchmark-only`` each case is timed by pytest-benchmark; under a
-plain ``pytest`` run each case runs once, untimed, as a smoke test of the code being benchmarked."""
+plain ``pytest`` run each case runs once, untimed and at its smoke size (``Size.smoke``), as a check that
+the code being benchmarked gives the right answer."""
 
 import pytest
 
@@ -23,3 +24,9 @@ def measure(request, benchmark):
         return result
 
     return measure
+
+
+@pytest.fixture
+def size(request):
+    """A case's Size (parametrized with indirect=["size"]): in full when timing, its smoke size otherwise."""
+    return request.param if request.config.getoption("benchmark_only") else request.param.smoke()

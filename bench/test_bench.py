@@ -24,7 +24,7 @@ def reference_weights(size):
 CASES = [(size, backend) for size in SIZES for backend in backends_for(size) if backend != "dask"]
 
 
-@pytest.mark.parametrize("size, backend", CASES, ids=[f"{s.name}-{b}" for s, b in CASES])
+@pytest.mark.parametrize("size, backend", CASES, ids=[f"{s.name}-{b}" for s, b in CASES], indirect=["size"])
 def test_backend(measure, size, backend):
     X, y = dataset(size)
 
@@ -38,7 +38,7 @@ def test_backend(measure, size, backend):
 FLOAT32_SIZES = [size for size in SIZES if size.rows >= 100_000]
 
 
-@pytest.mark.parametrize("size", FLOAT32_SIZES, ids=[s.name for s in FLOAT32_SIZES])
+@pytest.mark.parametrize("size", FLOAT32_SIZES, ids=[s.name for s in FLOAT32_SIZES], indirect=True)
 def test_numba_float32(measure, size):
     X, y = dataset(size)
     X32 = X.astype(np.float32)
@@ -52,7 +52,7 @@ def test_numba_float32(measure, size):
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-4)
 
 
-@pytest.mark.parametrize("size", FLOAT32_SIZES, ids=[s.name for s in FLOAT32_SIZES])
+@pytest.mark.parametrize("size", FLOAT32_SIZES, ids=[s.name for s in FLOAT32_SIZES], indirect=True)
 def test_memory_floor(measure, size):
     from floor import read_once
 
@@ -72,7 +72,7 @@ PEER_CASES = [(size, peer) for size in PEER_SIZES for peer in ("jax", "torch")]
 
 
 @pytest.mark.peers
-@pytest.mark.parametrize("size, peer", PEER_CASES, ids=[f"{s.name}-{p}" for s, p in PEER_CASES])
+@pytest.mark.parametrize("size, peer", PEER_CASES, ids=[f"{s.name}-{p}" for s, p in PEER_CASES], indirect=["size"])
 def test_peer(measure, size, peer):
     pytest.importorskip(peer, reason=f"{peer} not installed: pip install '.[bench]' to compare against it")
     from peers import PEERS
@@ -103,7 +103,7 @@ def dask_client():
 DASK_SIZES = [size for size in SIZES if size.name in ("1k", "1M")]  # 1k: all overhead; 1M: the work
 
 
-@pytest.mark.parametrize("size", DASK_SIZES, ids=[s.name for s in DASK_SIZES])
+@pytest.mark.parametrize("size", DASK_SIZES, ids=[s.name for s in DASK_SIZES], indirect=True)
 def test_dask_cluster(measure, dask_client, size):
     X, y = dataset(size)
 

@@ -1,6 +1,12 @@
-"""Random training problems for the tests."""
+"""Shared test helpers: random training problems, and agreement with the reference backend."""
 
 import numpy as np
+import pytest
+
+import fastlogreg
+
+# The pure-Python reference: every other backend must give its answer.
+REFERENCE = "python"
 
 
 def random_problem(n, d, seed, *, scale=1.0, one_class=None):
@@ -20,3 +26,26 @@ def stable_learning_rate(X, reduction):
     if reduction == "mean":
         lipschitz /= X.shape[0]
     return 1.0 / lipschitz
+
+
+# Backends sum in different orders, so their answers agree to rounding, not bit for bit.
+RTOL = 1e-9
+
+
+def assert_agree(result, reference):
+    """Relative agreement; entries far below the vector's scale are judged against that scale."""
+    for name in ("weights", "loss_history"):
+        ours, ref = getattr(result, name), getattr(reference, name)
+        assert ours.shape == ref.shape
+        scale = np.max(np.abs(ref), initial=0.0)
+        np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=RTOL * scale, err_msg=name)
+    assert result.bias == pytest.approx(reference.bias, rel=RTOL, abs=RTOL * np.max(np.abs(reference.weights)))
+    assert result.loss == pytest.approx(reference.loss, rel=RTOL)
+
+
+def train_both(X, y, backend, **settings):
+    """(backend's result, the reference's result) for the same data and settings."""
+    return (
+        fastlogreg.train(X, y, backend=backend, **settings),
+        fastlogreg.train(X, y, backend=REFERENCE, **settings),
+    )

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 import pytest
-from problems import random_problem, stable_learning_rate
-from test_agreement import assert_agree
+from problems import assert_agree, random_problem, stable_learning_rate
+from tutorial_figures import LEARNING_RATE, LOSS_BEFORE, SEED
 
 import fastlogreg
 from fastlogreg.data import make_nba_like
@@ -29,9 +29,9 @@ def both(X, y, **options):
 
 
 def test_tutorial_start_and_first_epochs_match_numba(nba):
-    options = dict(learning_rate=0.001, epochs=200, reduction="sum", init="normal", random_state=220104)
+    options = dict(learning_rate=LEARNING_RATE, epochs=200, reduction="sum", init="normal", random_state=SEED)
     result, reference = both(*nba, **options)
-    assert result.loss_history[0] == pytest.approx(70.75679650741478, rel=1e-12)
+    assert result.loss_history[0] == pytest.approx(LOSS_BEFORE, rel=1e-12)
     assert_agree(result, reference)
 
 
@@ -127,9 +127,8 @@ def test_cluster_matches_numba_and_uses_both_workers(client):
 
 
 def test_a_killed_worker_does_not_change_the_answer(client):
-    X, y = make_nba_like(400_000, random_state=5)
-    epochs = 400
-    expected = fastlogreg.train(X, y, backend="numba", solver="gd", epochs=epochs)
+    X, y = make_nba_like(100_000, random_state=5)
+    epochs = 50
     pids = client.run(os.getpid)
     victim = pids[sorted(pids)[0]]
     killed_at = []
@@ -138,20 +137,26 @@ def test_a_killed_worker_does_not_change_the_answer(client):
         os.kill(victim, signal.SIGKILL)
         killed_at.append(time.perf_counter())
 
-    timer = threading.Timer(1.5, kill)
-    start = time.perf_counter()
-    timer.start()
-    result = fastlogreg.train(X, y, backend="dask", solver="gd", epochs=epochs)
+    timer = threading.Timer(0.05, kill)
+
+    def start_the_timer(epoch, loss):  # after 10 epochs: the kill lands in the middle of training
+        if epoch == 10:
+            timer.start()
+        return False
+
+    result = fastlogreg.train(
+        X, y, backend="dask", solver="gd", epochs=epochs, callback=start_the_timer, callback_every=10
+    )
     finished = time.perf_counter()
     timer.join()
-    assert killed_at and start < killed_at[0] < finished, "the kill must land during training"
+    assert killed_at and killed_at[0] < finished, "the kill must land during training"
     assert victim not in client.run(os.getpid).values()  # that process is gone (its nanny may restart one)
-    assert finished - start < 240
     assert result.epochs_run == epochs
+    # blocks of epochs change no bit (test_options), so an undisturbed run must give the same bits
     np.testing.assert_array_equal(
         result.weights, fastlogreg.train(X, y, backend="dask", solver="gd", epochs=epochs).weights
     )
-    assert_agree(result, expected)
+    assert_agree(result, fastlogreg.train(X, y, backend="numba", solver="gd", epochs=epochs))
 
 
 def test_bad_input_on_the_cluster_gets_the_same_errors(client):
@@ -165,9 +170,9 @@ def test_cluster_data_is_sent_once_per_train_call_even_in_blocks(client):
     X, y = make_nba_like(50_000, random_state=6)
     with distributed.get_task_stream(client) as tasks:
         blocked = fastlogreg.train(
-            X, y, backend="dask", solver="gd", epochs=40, callback=lambda e, loss: False, callback_every=10
+            X, y, backend="dask", solver="gd", epochs=20, callback=lambda e, loss: False, callback_every=5
         )
-    whole = fastlogreg.train(X, y, backend="dask", solver="gd", epochs=40)
+    whole = fastlogreg.train(X, y, backend="dask", solver="gd", epochs=20)
     np.testing.assert_array_equal(blocked.weights, whole.weights)
     block_loads = [t for t in tasks.data if str(t["key"]).startswith("('array-")]
     blocks_per_array = len({str(t["key"]) for t in block_loads})

@@ -92,8 +92,9 @@ def test_concurrent_calls_from_threads_give_the_serial_answer():
     assert sum(map(len, results.values())) == 24
 
 
-@pytest.mark.parametrize("layout", ["C", "F"])
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+# Each layout and each float dtype once: each extra pair compiles the whole kernel again (seconds), and
+# test_validation checks every pair for copies before the kernel.
+@pytest.mark.parametrize("layout, dtype", [("C", "float64"), ("F", "float64"), ("C", "float32")])
 def test_no_copy_of_x(layout, dtype):
     X, y = make_nba_like(400_000, dtype=dtype)
     X = np.asfortranarray(X) if layout == "F" else X
@@ -138,19 +139,23 @@ def test_fresh_process_trains_the_tutorial_quickly_from_the_cache():
     assert seconds < 1.5
 
 
-def test_unwritable_cache_still_trains():
-    # Make every cache directory numba could choose fail, as on a read-only install with no home.
+def test_unwritable_cache_falls_back_to_compiling_without_it():
+    # Make every cache directory numba could choose fail, as on a read-only install with no home. Every
+    # kernel is decorated when the backend is imported, so the import puts each through the fallback; one
+    # kernel then compiles and runs uncached. (A training run would compile the whole kernel the same way,
+    # uncached: seconds on a small machine, which is why it is not done here.)
     code = (
         "import numba.core.caching as caching\n"
         "def refuse(self): raise OSError('read-only')\n"
         "caching._CacheLocator.ensure_cache_path = refuse\n"
-        "import warnings, fastlogreg\n"
+        "import math, warnings\n"
         "with warnings.catch_warnings(record=True) as caught:\n"
         "    warnings.simplefilter('always')\n"
-        "    r = fastlogreg.train([[1.0], [2.0], [3.0]], [0, 1, 1], backend='numba', solver='gd', epochs=5)\n"
-        "print(r.loss, any('cache unavailable' in str(w.message) for w in caught))\n"
+        "    from fastlogreg.backends import numba_fused, numba_math\n"
+        "    value = numba_math.exp_nonpositive(-1.0)\n"
+        "print(abs(value - math.exp(-1.0)) < 1e-15, sum('cache unavailable' in str(w.message) for w in caught))\n"
     )
     done = _run_python(code)
     assert done.returncode == 0, done.stderr
-    loss, warned = done.stdout.split()
-    assert math.isfinite(float(loss)) and warned == "True"
+    right, warnings = done.stdout.split()
+    assert right == "True" and int(warnings) > 0

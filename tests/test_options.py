@@ -6,8 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from problems import random_problem, stable_learning_rate
-from test_agreement import assert_agree
+from problems import assert_agree, random_problem, stable_learning_rate, train_both
 
 import fastlogreg
 
@@ -17,12 +16,10 @@ def settings_for(X, reduction="mean", **extra):
 
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
-def test_l2_agrees_with_the_reference(backend, reduction):
+def test_l2_agrees_with_the_reference(other_backend, reduction):
     X, y = random_problem(40, 4, seed=2)
     options = settings_for(X, reduction, epochs=80, l2=0.3, init="normal", random_state=1)
-    assert_agree(
-        fastlogreg.train(X, y, backend=backend, **options), fastlogreg.train(X, y, backend="python", **options)
-    )
+    assert_agree(*train_both(X, y, other_backend, **options))
 
 
 def test_l2_adds_half_l2_times_squared_weights_to_the_loss(backend):
@@ -52,7 +49,13 @@ def test_tol_stops_early_and_says_so(backend, tol):
     previous = np.abs(result.loss_history)
     assert changes[-1] < tol * previous[-1]  # the stopping test held at the end...
     assert np.all(changes[:-1] >= tol * previous[:-1])  # ...and at no epoch before
-    reference = fastlogreg.train(X, y, backend="python", **options)
+
+
+@pytest.mark.parametrize("tol", [1e-3, 1e-6])
+def test_tol_stops_at_the_reference_epoch(other_backend, tol):
+    X, y = random_problem(100, 3, seed=6)
+    options = settings_for(X, epochs=100_000, tol=tol)
+    result, reference = train_both(X, y, other_backend, **options)
     assert result.epochs_run == reference.epochs_run
     assert_agree(result, reference)
 

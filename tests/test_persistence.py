@@ -50,39 +50,50 @@ def test_save_and_load_round_trip_exactly(trained, tmp_path, nba):
     assert json.loads(path.read_text())["format"] == "fastlogreg-model"
 
 
-def _damage(document):
-    yield "not json", "{ this is not"
-    yield "foreign json", json.dumps({"hello": "world"})
-    yield "future format", json.dumps({**document, "format_version": 99})
-    model = document["model"]
-    yield "missing field", json.dumps({**document, "model": {k: v for k, v in model.items() if k != "bias"}})
-    yield "history length", json.dumps({**document, "model": {**model, "loss_history": model["loss_history"][:-1]}})
-    yield "text weights", json.dumps({**document, "model": {**model, "weights": ["a", "b", "c"]}})
-    yield "infinite bias", json.dumps({**document, "model": {**model, "bias": 1e999}})
-    yield "text bias", json.dumps({**document, "model": {**model, "bias": "0.5"}})
-    yield "text epochs", json.dumps({**document, "model": {**model, "epochs": "lots"}})
-    yield "negative epochs", json.dumps({**document, "model": {**model, "epochs": -7}})
-    yield "negative l2", json.dumps({**document, "model": {**model, "l2": -1}})
-    yield "unknown backend", json.dumps({**document, "model": {**model, "backend": "evil"}})
-    yield "text flag", json.dumps({**document, "model": {**model, "converged": "no"}})
-    yield "list dtype", json.dumps({**document, "model": {**model, "dtype": ["x"]}})
-    yield "float epochs_run", json.dumps({**document, "model": {**model, "epochs_run": 300.0}})
-    yield "bool format version", json.dumps({**document, "format_version": True})
-    yield (
-        "nan in history",
-        json.dumps({**document, "model": {**model, "loss_history": [float("nan")] * len(model["loss_history"])}}),
-    )
-    yield "huge weight", json.dumps({**document, "model": {**model, "weights": [10**400, 1, 2]}})
-    yield "deep nesting", "[" * 100_000 + "]" * 100_000
+def _model_with(document, **fields):
+    """The saved document with some fields of its model replaced."""
+    return json.dumps({**document, "model": {**document["model"], **fields}})
 
 
-def test_damaged_or_foreign_files_are_refused(trained, tmp_path):
+def _without_bias(document):
+    return json.dumps({**document, "model": {k: v for k, v in document["model"].items() if k != "bias"}})
+
+
+# Each damage turns the saved document of a good model into the text of a file load() must refuse.
+DAMAGE = {
+    "not json": lambda document: "{ this is not",
+    "foreign json": lambda document: json.dumps({"hello": "world"}),
+    "future format": lambda document: json.dumps({**document, "format_version": 99}),
+    "missing field": _without_bias,
+    "history length": lambda document: _model_with(document, loss_history=document["model"]["loss_history"][:-1]),
+    "text weights": lambda document: _model_with(document, weights=["a", "b", "c"]),
+    "infinite bias": lambda document: _model_with(document, bias=1e999),
+    "text bias": lambda document: _model_with(document, bias="0.5"),
+    "text epochs": lambda document: _model_with(document, epochs="lots"),
+    "negative epochs": lambda document: _model_with(document, epochs=-7),
+    "negative l2": lambda document: _model_with(document, l2=-1),
+    "unknown backend": lambda document: _model_with(document, backend="evil"),
+    "text flag": lambda document: _model_with(document, converged="no"),
+    "list dtype": lambda document: _model_with(document, dtype=["x"]),
+    "float epochs_run": lambda document: _model_with(document, epochs_run=300.0),
+    "bool format version": lambda document: json.dumps({**document, "format_version": True}),
+    "nan in history": lambda document: _model_with(
+        document, loss_history=[float("nan")] * len(document["model"]["loss_history"])
+    ),
+    "huge weight": lambda document: _model_with(document, weights=[10**400, 1, 2]),
+    "deep nesting": lambda document: "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_damaged_or_foreign_files_are_refused(trained, tmp_path, damage):
     trained.save(tmp_path / "good.json")
-    document = json.loads((tmp_path / "good.json").read_text())
-    for _name, text in _damage(document):
-        (tmp_path / "bad.json").write_text(text)
-        with pytest.raises(ValueError, match="model file"):
-            fastlogreg.load(tmp_path / "bad.json")
+    (tmp_path / "bad.json").write_text(damage(json.loads((tmp_path / "good.json").read_text())))
+    with pytest.raises(ValueError, match="model file"):
+        fastlogreg.load(tmp_path / "bad.json")
+
+
+def test_binary_files_are_refused(tmp_path):
     (tmp_path / "bytes.bin").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     with pytest.raises(ValueError, match="not a fastlogreg model file"):
         fastlogreg.load(tmp_path / "bytes.bin")

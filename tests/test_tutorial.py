@@ -1,49 +1,44 @@
-"""The tutorial's printed figures (../shared/seed-facts.md) reproduced on every backend."""
+"""The tutorial's published figures (tests/tutorial_figures.py) reproduced on every backend."""
 
 import numpy as np
 import pytest
+from tutorial_figures import (
+    DRAFTED,
+    EPOCHS,
+    FEATURES,
+    FINAL_B,
+    FINAL_W,
+    LEARNING_RATE,
+    LOSS_AFTER,
+    LOSS_BEFORE,
+    PREDICTIONS,
+    SEED,
+    START_B,
+    START_W,
+)
 
 import fastlogreg
 
-TUTORIAL = dict(learning_rate=0.001, epochs=3000, reduction="sum", init="normal", random_state=220104)
-START_W = [-0.30356914, -0.56552733, -0.44174438]
-START_B = 0.01214057
-LOSS_BEFORE = 70.75679650741478
-LOSS_AFTER = 6.220960326814549
-FINAL_W = [-0.19783118, 0.33655838, 0.42415269]
-FINAL_B = -0.63608971
-PREDICTIONS = [
-    0.63286497,
-    0.45883071,
-    0.6644647,
-    0.97888304,
-    0.51531288,
-    0.4102621,
-    0.07742938,
-    0.53516532,
-    0.46538451,
-    0.38011478,
-    0.95183613,
-    0.12819188,
-]
+TUTORIAL = dict(learning_rate=LEARNING_RATE, epochs=EPOCHS, reduction="sum", init="normal", random_state=SEED)
 
 
 def tutorial_start():
-    rng = np.random.RandomState(220104)
+    rng = np.random.RandomState(SEED)
     return rng.randn(3, 1), rng.randn(1, 1)  # the tutorial's own calls, in its order
 
 
 def test_bundled_data_is_the_tutorial_table(nba):
     X, y = nba
     assert X.shape == (12, 3) and y.shape == (12,)
-    assert X[0].tolist() == [12, 3, 6] and X[-1].tolist() == [24, 4, 5]
-    assert y.tolist() == [0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0]
+    assert X.tolist() == FEATURES
+    assert y.tolist() == DRAFTED
 
 
 def test_normal_init_is_the_tutorial_draw(nba, backend):
     result = fastlogreg.train(*nba, backend=backend, **{**TUTORIAL, "epochs": 0})
     W0, B0 = tutorial_start()
     np.testing.assert_allclose(W0[:, 0], START_W, atol=5e-9)
+    assert B0[0, 0] == pytest.approx(START_B, abs=5e-9)
     np.testing.assert_allclose(result.weights, W0[:, 0], rtol=0, atol=0)
     assert result.bias == B0[0, 0]
     assert result.loss == pytest.approx(LOSS_BEFORE, rel=1e-9)
@@ -51,7 +46,7 @@ def test_normal_init_is_the_tutorial_draw(nba, backend):
 
 
 def check_tutorial_figures(result, X):
-    assert result.loss_history.shape == (3000,)
+    assert result.loss_history.shape == (EPOCHS,)
     assert result.loss_history[0] == pytest.approx(LOSS_BEFORE, rel=1e-9)
     assert result.loss == pytest.approx(LOSS_AFTER, rel=1e-9)
     np.testing.assert_allclose(result.weights, FINAL_W, rtol=0, atol=1e-8)
@@ -78,28 +73,38 @@ def test_float32_stays_within_1e_4_of_float64(nba, backend):
     np.testing.assert_allclose(narrow.loss_history, wide.loss_history, rtol=1e-4)
 
 
-def test_mean_reduction_equals_pytorch(nba, backend):
+@pytest.fixture(scope="module")
+def pytorch_run():
+    """The tutorial's PyTorch run from the tutorial's NumPy start: run once, compared with every backend."""
     torch = pytest.importorskip("torch")
-    X, y = nba
+    X, y = fastlogreg.load_nba_rookie_draft()
     W0, B0 = tutorial_start()
     model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Sigmoid()).double()
     with torch.no_grad():
         model[0].weight.copy_(torch.from_numpy(W0.T))
         model[0].bias.copy_(torch.from_numpy(B0[0]))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.001)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     inputs, targets = torch.from_numpy(X), torch.from_numpy(y[:, None])
-    torch_losses = []
-    for _ in range(3001):  # the tutorial's range(epochs + 1)
+    losses = []
+    for _ in range(EPOCHS + 1):  # the tutorial's range(epochs + 1)
         loss = torch.nn.functional.binary_cross_entropy(model(inputs), targets)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        torch_losses.append(loss.item())
+        losses.append(loss.item())
     with torch.no_grad():
-        torch_final = torch.nn.functional.binary_cross_entropy(model(inputs), targets).item()
+        final_loss = torch.nn.functional.binary_cross_entropy(model(inputs), targets).item()
+    return losses, final_loss, model[0].weight.detach().numpy()[0].copy(), model[0].bias.item()
 
-    ours = fastlogreg.train(X, y, backend=backend, learning_rate=0.001, epochs=3001, reduction="mean", init=(W0, B0))
-    np.testing.assert_allclose(ours.loss_history, torch_losses, rtol=1e-12)
-    assert ours.loss == pytest.approx(torch_final, rel=1e-12)
-    np.testing.assert_allclose(ours.weights, model[0].weight.detach().numpy()[0], rtol=1e-11)
-    assert ours.bias == pytest.approx(model[0].bias.item(), rel=1e-11)
+
+def test_mean_reduction_equals_pytorch(nba, backend, pytorch_run):
+    X, y = nba
+    W0, B0 = tutorial_start()
+    losses, final_loss, weights, bias = pytorch_run
+    ours = fastlogreg.train(
+        X, y, backend=backend, learning_rate=LEARNING_RATE, epochs=EPOCHS + 1, reduction="mean", init=(W0, B0)
+    )
+    np.testing.assert_allclose(ours.loss_history, losses, rtol=1e-12)
+    assert ours.loss == pytest.approx(final_loss, rel=1e-12)
+    np.testing.assert_allclose(ours.weights, weights, rtol=1e-11)
+    assert ours.bias == pytest.approx(bias, rel=1e-11)

@@ -299,6 +299,7 @@ def _dot_row(X, i, w):
 # fixed run of consecutive chunks, and the tasks are added in order. The number of tasks depends only on
 # X's shape, never on the threads, so the result is the same bits on any machine and in a dask task.
 MAX_CURVATURE_TASKS = 128
+CURVATURE_MIN_ROWS = 256
 CURVATURE_PARTIALS_BYTES = 64 * 2**20  # all tasks' partial sums together stay below this
 
 
@@ -322,16 +323,23 @@ def _curvature_totals(X, labels, w, b, layout):
     d = X.shape[1]
     partials = np.empty((curvature_tasks(X.shape), _packed_size(d)))
     kernel = _curvature_parallel if layout.parallel else _curvature_serial
-    kernel(X, labels, w, b, layout.rows_per_chunk, partials)
+    kernel(X, labels, w, b, curvature_rows(d), partials)
     totals = np.zeros(partials.shape[1])
     for row in partials:
         totals += row
     return totals
 
 
+def curvature_rows(n_features: int) -> int:
+    """Rows per chunk of the curvature pass: its inner loops run over a chunk's rows once per pair of
+    features, so they need longer chunks than the gradient's to amortize each loop (the two column
+    buffers stay within a Zen/Skylake L2 up to about 128 features)."""
+    return max(chunk_rows(n_features), CURVATURE_MIN_ROWS)
+
+
 def curvature_tasks(shape) -> int:
     n, d = shape
-    chunks = -(-n // chunk_rows(d))
+    chunks = -(-n // curvature_rows(d))
     return max(1, min(chunks, MAX_CURVATURE_TASKS, CURVATURE_PARTIALS_BYTES // (8 * _packed_size(d))))
 
 

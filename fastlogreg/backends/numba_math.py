@@ -2,7 +2,7 @@
 
 pip's llvmlite has no vector math library: math.exp and math.log1p are scalar calls that stop a loop
 from vectorizing. These versions use only +, *, / and bit moves, and stay within 4e-16 relative of
-libm over their whole domain (tests/test_numba_math.py), which keeps the 1e-9 agreement between backends.
+libm over their whole domain (tests/test_numba_kernel.py), which keeps the 1e-9 agreement between backends.
 """
 
 import math
