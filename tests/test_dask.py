@@ -152,7 +152,9 @@ def test_a_killed_worker_does_not_change_the_answer(client):
     assert killed_at and killed_at[0] < finished, "the kill must land during training"
     assert victim not in client.run(os.getpid).values()  # that process is gone (its nanny may restart one)
     assert result.epochs_run == epochs
-    # blocks of epochs change no bit (test_options), so an undisturbed run must give the same bits
+    # blocks of epochs change no bit (test_options), so an undisturbed run must give the same bits, once
+    # the nanny has restarted the worker (NumPy input is cut into blocks by the number of workers)
+    client.wait_for_workers(2, timeout=60)
     np.testing.assert_array_equal(
         result.weights, fastlogreg.train(X, y, backend="dask", solver="gd", epochs=epochs).weights
     )
@@ -177,3 +179,25 @@ def test_cluster_data_is_sent_once_per_train_call_even_in_blocks(client):
     block_loads = [t for t in tasks.data if str(t["key"]).startswith("('array-")]
     blocks_per_array = len({str(t["key"]) for t in block_loads})
     assert blocks_per_array == len(block_loads), "each block of X was loaded once, not once per callback block"
+
+
+def test_newton_on_the_cluster_makes_one_round_trip_per_trial(client, monkeypatch):
+    import dask
+
+    X, y = make_nba_like(100_000, n_features=4, random_state=7)
+    round_trips = []
+    compute = dask.compute
+
+    def counting_compute(*args, **kwargs):
+        round_trips.append(1)
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(dask, "compute", counting_compute)
+    result = fastlogreg.train(X, y, backend="dask", solver="newton")
+    monkeypatch.undo()
+    assert result.converged
+    # one pass at the start, then one per line-search trial; here every first (full) step is accepted
+    assert len(round_trips) == result.epochs_run + 1
+    reference = fastlogreg.train(X, y, backend="numba", solver="newton")
+    np.testing.assert_allclose(result.weights, reference.weights, rtol=1e-9)
+    assert result.loss == pytest.approx(reference.loss, rel=1e-12)
