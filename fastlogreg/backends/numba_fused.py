@@ -17,10 +17,9 @@ import threading
 
 import numba
 import numpy as np
-from numba.extending import overload
 
-from .numba_config import JIT_OPTIONS, jit
-from .numba_math import exp_nonpositive, log1p_unit
+from .numba_config import jit
+from .numba_math import exp_nonpositive, log1p_and_reciprocal
 
 # Below this many entries of X, one thread is faster than waking the others every epoch.
 PARALLEL_MIN_ENTRIES = 1 << 16
@@ -187,47 +186,35 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
     for i in range(padded):
         z_i, y_i = z[i], loss_terms[i]
         e = exp_nonpositive(-abs(z_i))  # e^-|z| in (0, 1]: never overflows
-        loss_terms[i] = max(z_i, 0.0) + log1p_unit(e) - y_i * z_i  # log(1 + e^z) - y z
-        inverse = 1.0 / (1.0 + e)
+        log1p_e, inverse = log1p_and_reciprocal(e)
+        loss_terms[i] = max(z_i, 0.0) + log1p_e - y_i * z_i  # log(1 + e^z) - y z
         z[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # residual p - y, reusing z's buffer
     _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c)
 
 
-def _load_columns(X, start, m, columns):
-    """columns[j, i] = X[start + i, j] for i < m, converted to float64 (compiled by the overload below)."""
-
-
 @jit(inline="always")
-def _load_columns_any_layout(X, start, m, columns):
-    for j in range(X.shape[1]):
+def _load_columns(X, start, m, columns):
+    """columns[j, i] = X[start + i, j] for i < m, converted to float64."""
+    d = X.shape[1]
+    # Rows of a few features: inside each branch d is a constant, and so is the stride of C-ordered X,
+    # so LLVM de-interleaves rows with vector shuffles where the general loop reads one element at a time.
+    if d == 1:
         for i in range(m):
-            columns[j, i] = X[start + i, j]
-
-
-@overload(_load_columns, jit_options=JIT_OPTIONS, inline="always")
-def _load_columns_for(X, start, m, columns):
-    def row_major(X, start, m, columns):
-        d = X.shape[1]
-        if d > 4:
-            return _load_columns_any_layout(X, start, m, columns)
-        # Rows of a few features: a constant stride lets LLVM de-interleave with vector shuffles,
-        # where the general loop would gather one element at a time.
-        # (Inside each branch d is a known constant, and so is the stride of a C-ordered X.)
-        if d == 1:
+            columns[0, i] = X[start + i, 0]
+    elif d == 2:
+        for i in range(m):
+            columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
+    elif d == 3:
+        for i in range(m):
+            columns[0, i], columns[1, i], columns[2, i] = X[start + i, 0], X[start + i, 1], X[start + i, 2]
+    elif d == 4:
+        for i in range(m):
+            columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
+            columns[2, i], columns[3, i] = X[start + i, 2], X[start + i, 3]
+    else:  # column-major X (wide row-major X is read by rows instead): each column is contiguous
+        for j in range(d):
             for i in range(m):
-                columns[0, i] = X[start + i, 0]
-        elif d == 2:
-            for i in range(m):
-                columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
-        elif d == 3:
-            for i in range(m):
-                columns[0, i], columns[1, i], columns[2, i] = X[start + i, 0], X[start + i, 1], X[start + i, 2]
-        else:
-            for i in range(m):
-                columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
-                columns[2, i], columns[3, i] = X[start + i, 2], X[start + i, 3]
-
-    return row_major if X.layout == "C" else _load_columns_any_layout.py_func
+                columns[j, i] = X[start + i, j]
 
 
 @jit(reduction=True, allocates=False)
