@@ -1,6 +1,7 @@
 """Properties of the numba backend beyond agreement: its math, determinism, threads, memory, start-up."""
 
 import math
+import os
 import subprocess
 import sys
 import threading
@@ -158,3 +159,21 @@ def test_unwritable_cache_still_trains():
     assert done.returncode == 0, done.stderr
     loss, warned = done.stdout.split()
     assert math.isfinite(float(loss)) and warned == "True"
+
+
+def test_runs_uncompiled_under_numba_disable_jit():
+    # The kernels must step through as plain Python (a debugger, coverage): the bit casts included.
+    code = (
+        "import numpy as np, fastlogreg\n"
+        "from fastlogreg.data import make_nba_like\n"
+        "X, y = make_nba_like(40, random_state=1)\n"
+        "for X in (X, np.asfortranarray(X)):\n"
+        "    a = fastlogreg.train(X, y, backend='numba', epochs=20)\n"
+        "    b = fastlogreg.train(X, y, backend='python', epochs=20)\n"
+        "    np.testing.assert_allclose(a.weights, b.weights, rtol=1e-9)\n"
+        "    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=1e-9)\n"
+        "print('ok')\n"
+    )
+    done = _run_python(code, env=dict(os.environ, NUMBA_DISABLE_JIT="1"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok"]

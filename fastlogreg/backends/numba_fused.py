@@ -155,8 +155,9 @@ def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, colum
 
 @jit(inline="always")
 def _working_arrays(d, rows):
-    """A chunk's column-major copy of X, its scores (later its residuals) and its loss terms."""
-    return np.empty((d, rows)), np.empty(rows), np.empty(rows)
+    """A chunk's column-major copy of X (and a spare row for e^-|z|), its scores (later its residuals)
+    and its loss terms."""
+    return np.empty((d + 1, rows)), np.empty(rows), np.empty(rows)
 
 
 @jit(allocates=False)
@@ -183,9 +184,12 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
         loss_terms[i] = labels[start + i]  # the labels as float64, until their loss terms replace them
     for i in range(m, padded):
         z[i] = loss_terms[i] = 0.0  # rows past the chunk: computed, never summed
+    # Two loops, not one: each is short enough that the core overlaps many rows' long chains of
+    # dependent multiply-adds (one loop was latency-bound, ~1.5x slower).
     for i in range(padded):
-        z_i, y_i = z[i], loss_terms[i]
-        e = exp_nonpositive(-abs(z_i))  # e^-|z| in (0, 1]: never overflows
+        columns[d, i] = exp_nonpositive(-abs(z[i]))  # e^-|z| in (0, 1]: never overflows
+    for i in range(padded):
+        z_i, y_i, e = z[i], loss_terms[i], columns[d, i]
         log1p_e, inverse = log1p_and_reciprocal(e)
         loss_terms[i] = max(z_i, 0.0) + log1p_e - y_i * z_i  # log(1 + e^z) - y z
         z[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # residual p - y, reusing z's buffer
