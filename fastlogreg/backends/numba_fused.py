@@ -26,6 +26,9 @@ PARALLEL_MIN_ENTRIES = 1 << 16
 # numba's default "workqueue" threading layer aborts when two threads enter parallel code at once;
 # the parallel kernel is entered by one train() at a time (it uses every core anyway).
 _PARALLEL_LOCK = threading.Lock()
+# Tasks per parallel epoch: several per core on 16 cores, so that threads stay balanced. (Not the
+# thread count: numba.get_num_threads() in compiled code would stop it from being cached.)
+PARALLEL_TASKS = 64
 
 
 # The exp/log1p loop runs to a multiple of this many rows: a few extra rows of vector work cost less
@@ -135,12 +138,17 @@ def _add_in_order(partials, totals):
 @jit(parallel=True)
 def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, by_rows, partials):
     n, d = X.shape
-    for c in numba.prange(partials.shape[0]):
-        start = c * rows_per_chunk
-        columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # per chunk: threads never share
-        _chunk_sums(
-            X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms, partials, c
-        )
+    chunks = partials.shape[0]
+    # A fixed number of tasks, each over a contiguous run of chunks with working arrays of its own:
+    # one allocation per task instead of per chunk, and the sums do not depend on which thread ran what.
+    tasks = min(PARALLEL_TASKS, chunks)
+    for task in numba.prange(tasks):
+        columns, z, loss_terms = _working_arrays(d, rows_per_chunk)
+        for c in range(task * chunks // tasks, (task + 1) * chunks // tasks):
+            start = c * rows_per_chunk
+            _chunk_sums(
+                X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms, partials, c
+            )
 
 
 @jit(allocates=False)
