@@ -1,26 +1,71 @@
-"""Turn a ``pytest --benchmark-only --benchmark-json=FILE`` run into the README's tables.
+"""Turn a ``pytest bench --benchmark-only --benchmark-json=FILE`` run into the README's tables.
 
     python bench/report.py FILE
 
-Epochs per second come from each case's median round; every ratio compares cases of the same run.
+Epochs per second come from each case's median round (JAX and PyTorch run in processes of their own);
+every ratio compares cases of the same run, and is set next to issue 9's goal for it.
 """
 
 import json
 import re
 import sys
 
-CASE = re.compile(r"test_(backend|numba_float32|memory_floor|peer|dask_cluster)(?:\[(?:[^-\]]+)(?:-(\w+))?\])?")
+CASE = re.compile(
+    r"test_(backend|numba_float32|memory_floor|peer|dask_cluster|one_thread)(?:\[(?:([^-\]]+))(?:-(\w+))?\])?"
+)
+COLUMNS = ["python", "numpy", "numba", "numba float32", "dask, 2 workers", "jax", "torch", "read X once"]
 
 
 def column_name(test_name):
-    kind, which = CASE.match(test_name).groups()
+    kind, first, second = CASE.match(test_name).groups()
     return {
-        "backend": which,
+        "backend": second,
         "numba_float32": "numba float32",
         "memory_floor": "read X once",
-        "peer": which,
+        "peer": second,
         "dask_cluster": "dask, 2 workers",
+        "one_thread": f"{first}, 1 thread",
     }[kind]
+
+
+def rows(group):
+    return int(group.split()[0].replace(",", ""))
+
+
+GOALS = {  # issue 9's "What must be true", per shape
+    "1,000,000 x 3": {"floor": 2.0, "numpy": 10, "peer": 4, "float32": 1.5, "threads": 0.8},
+    "100,000 x 64": {"floor": 1.3, "peer": 3},
+    "12 x 3": {"numpy": 100, "jax": 3},
+}
+
+
+def ratio_lines(table):
+    """(shape, ratio, measured, goal, met) for each ratio issue 9 asks for."""
+    return [line for group, goal in GOALS.items() for line in _group_ratios(group, goal, dict(table.get(group, {})))]
+
+
+def _group_ratios(group, goal, rates):
+    lines = []
+
+    def add(key, what, numerator, denominator, at_most=False):
+        if key in goal and rates.get(numerator) and rates.get(denominator):
+            measured = rates[numerator] / rates[denominator]
+            met = measured <= goal[key] if at_most else measured >= goal[key]
+            lines.append((group, what, measured, f"{'<=' if at_most else '>='} {goal[key]}", met))
+
+    add("floor", "epoch time / one read of X", "read X once", "numba", at_most=True)
+    add("numpy", "numba / numpy", "numba", "numpy")
+    peers = [peer for peer in ("jax", "torch") if rates.get(peer)]
+    if peers:
+        best = max(peers, key=rates.get)
+        add("peer", f"numba / best peer ({best})", "numba", best)
+    add("jax", "numba / jax", "numba", "jax")
+    add("float32", "numba float32 / float64", "numba float32", "numba")
+    if rates.get("numba, 1 thread") and rates.get("floor, 1 thread") and rates.get("read X once"):
+        rates["numba speed-up"] = rates["numba"] / rates["numba, 1 thread"]
+        rates["floor speed-up"] = rates["read X once"] / rates["floor, 1 thread"]
+        add("threads", "numba's speed-up, 1 thread to all / the floor's", "numba speed-up", "floor speed-up")
+    return lines
 
 
 def main(path):
@@ -29,31 +74,23 @@ def main(path):
     table = {}
     for bench in run["benchmarks"]:
         table.setdefault(bench["group"], {})[column_name(bench["name"])] = bench["extra_info"]["epochs_per_s"]
-    columns = ["python", "numpy", "numba", "numba float32", "dask, 2 workers", "jax", "torch", "read X once"]
-    print("| rows x features | " + " | ".join(columns) + " |")
-    print("|---" * (len(columns) + 1) + "|")
-    for group, rates in sorted(table.items(), key=lambda item: int(item[0].split()[0].replace(",", ""))):
-        cells = [f"{rates[c]:,.0f}" if c in rates else "" for c in columns]
+    print("Epochs per second (median round):\n")
+    print("| rows x features | " + " | ".join(COLUMNS) + " |")
+    print("|---" * (len(COLUMNS) + 1) + "|")
+    for group, rates in sorted(table.items(), key=lambda item: rows(item[0])):
+        cells = [f"{rates[c]:,.0f}" if c in rates else "" for c in COLUMNS]
         print(f"| {group} | " + " | ".join(cells) + " |")
-    print()
-    print(
-        "| rows x features | numba / numpy | numba / best of JAX, PyTorch "
-        "| read-X-once / numba (epoch time vs floor) | numba float32 / float64 |"
-    )
+    print("\nThe goals of issue 9:\n")
+    print("| rows x features | ratio | measured | goal | met |")
     print("|---|---|---|---|---|")
-    for group, rates in table.items():
-        numba = rates["numba"]
-        peers = [rates[p] for p in ("jax", "torch") if p in rates]
-        cells = [
-            f"{numba / rates['numpy']:.1f}x",
-            f"{numba / max(peers):.2f}x" if peers else "",
-            f"{rates['read X once'] / numba:.2f}x" if "read X once" in rates else "",
-            f"{rates['numba float32'] / numba:.2f}x" if "numba float32" in rates else "",
-        ]
-        print(f"| {group} | " + " | ".join(cells) + " |")
+    for group, what, measured, goal, met in ratio_lines(table):
+        print(f"| {group} | {what} | {measured:.2f} | {goal} | {'yes' if met else 'no'} |")
     machine = run.get("machine_info", {})
+    cpu = machine.get("cpu", {})
+    flags = set(cpu.get("flags", []))
+    width = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
     print(
-        f"\n{machine.get('cpu', {}).get('brand_raw', '')}, {machine.get('cpu', {}).get('count', '')} cores, "
+        f"\n{cpu.get('brand_raw', '')} ({width}), {cpu.get('count', '')} cores, "
         f"Python {machine.get('python_version', '')}, commit {run.get('commit_info', {}).get('id', '')[:10]}"
     )
 

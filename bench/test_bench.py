@@ -67,20 +67,50 @@ def test_memory_floor(measure, size):
     assert total == pytest.approx(X.sum(), rel=1e-9)
 
 
-PEER_SIZES = [size for size in SIZES if size.features == 3]
+PEER_SIZES = [size for size in SIZES if size.features == 3 or size.name == "wide"]
 PEER_CASES = [(size, peer) for size in PEER_SIZES for peer in ("jax", "torch")]
 
 
 @pytest.mark.peers
 @pytest.mark.parametrize("size, peer", PEER_CASES, ids=[f"{s.name}-{p}" for s, p in PEER_CASES], indirect=["size"])
-def test_peer(measure, size, peer):
+def test_peer(measure_in_own_process, size, peer):
     pytest.importorskip(peer, reason=f"{peer} not installed: pip install '.[bench]' to compare against it")
-    from peers import PEERS
+    from peers import time_in_own_process
+
+    def run(rounds):
+        return time_in_own_process(peer, size.name, LEARNING_RATE, rounds)
+
+    weights = measure_in_own_process(size.label, run, size.epochs)
+    np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
+
+
+# Thread scaling at 1M x 3: numba's speed-up from one thread to all should be most of the floor's.
+SCALING_SIZES = [size for size in SIZES if size.name == "1M"]
+
+
+@pytest.mark.parametrize("size", SCALING_SIZES, ids=[s.name for s in SCALING_SIZES])
+@pytest.mark.parametrize("what", ["numba", "floor"])
+def test_one_thread(measure, size, what):
+    import numba
+    from floor import read_once
 
     X, y = dataset(size)
-    run = PEERS[peer](X, y, LEARNING_RATE, size.epochs)
-    weights, _, history = measure(size.label, run, size.epochs)
-    np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
+
+    def run():
+        if what == "floor":
+            for _ in range(size.epochs):
+                read_once(X)
+            return None
+        return fastlogreg.train(X, y, backend="numba", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        weights = measure(size.label, run, size.epochs)
+    finally:
+        numba.set_num_threads(threads)
+    if what == "numba":
+        np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
 
 
 @pytest.fixture(scope="module")

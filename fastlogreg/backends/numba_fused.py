@@ -19,17 +19,19 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from numba.extending import overload
 
 from .contract import Curvature, Descent, DescentState, Gradient
-from .numba_config import JIT_OPTIONS, jit
-from .numba_math import exp_nonpositive, log1p_unit
+from .numba_config import jit
+from .numba_math import exp_nonpositive, log1p_and_reciprocal
 
 # Below this many entries of X, one thread is faster than waking the others every epoch.
 PARALLEL_MIN_ENTRIES = 1 << 16
 # numba's default "workqueue" threading layer aborts when two threads enter parallel code at once;
 # the parallel kernel is entered by one train() at a time (it uses every core anyway).
 _PARALLEL_LOCK = threading.Lock()
+# Tasks per parallel epoch: several per core on 16 cores, so that threads stay balanced. (Not the
+# thread count: numba.get_num_threads() in compiled code would stop it from being cached.)
+PARALLEL_TASKS = 64
 
 
 # The exp/log1p loop runs to a multiple of this many rows: a few extra rows of vector work cost less
@@ -165,12 +167,17 @@ def _add_in_order(partials, totals):
 @jit(parallel=True)
 def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, by_rows, partials):
     n, d = X.shape
-    for c in numba.prange(partials.shape[0]):
-        start = c * rows_per_chunk
-        columns, z, loss_terms = _working_arrays(d, rows_per_chunk)  # per chunk: threads never share
-        _chunk_sums(
-            X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms, partials, c
-        )
+    chunks = partials.shape[0]
+    # A fixed number of tasks, each over a contiguous run of chunks with working arrays of its own:
+    # one allocation per task instead of per chunk, and the sums do not depend on which thread ran what.
+    tasks = min(PARALLEL_TASKS, chunks)
+    for task in numba.prange(tasks):
+        columns, z, loss_terms = _working_arrays(d, rows_per_chunk)
+        for c in range(task * chunks // tasks, (task + 1) * chunks // tasks):
+            start = c * rows_per_chunk
+            _chunk_sums(
+                X, labels, w, b, start, min(start + rows_per_chunk, n), by_rows, columns, z, loss_terms, partials, c
+            )
 
 
 @jit(allocates=False)
@@ -185,8 +192,9 @@ def _chunk_sums_serial(X, labels, w, b, rows_per_chunk, by_rows, partials, colum
 
 @jit(inline="always")
 def _working_arrays(d, rows):
-    """A chunk's column-major copy of X, its scores (later its residuals) and its loss terms."""
-    return np.empty((d, rows)), np.empty(rows), np.empty(rows)
+    """A chunk's column-major copy of X (and a spare row for e^-|z|), its scores (later its residuals)
+    and its loss terms."""
+    return np.empty((d + 1, rows)), np.empty(rows), np.empty(rows)
 
 
 @jit(allocates=False)
@@ -213,50 +221,41 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
         loss_terms[i] = labels[start + i]  # the labels as float64, until their loss terms replace them
     for i in range(m, padded):
         z[i] = loss_terms[i] = 0.0  # rows past the chunk: computed, never summed
+    # Two loops, not one: each is short enough that the core overlaps many rows' long chains of
+    # dependent multiply-adds (one loop was latency-bound, ~1.5x slower).
     for i in range(padded):
-        z_i, y_i = z[i], loss_terms[i]
-        e = exp_nonpositive(-abs(z_i))  # e^-|z| in (0, 1]: never overflows
-        loss_terms[i] = max(z_i, 0.0) + log1p_unit(e) - y_i * z_i  # log(1 + e^z) - y z
-        inverse = 1.0 / (1.0 + e)
+        columns[d, i] = exp_nonpositive(-abs(z[i]))  # e^-|z| in (0, 1]: never overflows
+    for i in range(padded):
+        z_i, y_i, e = z[i], loss_terms[i], columns[d, i]
+        log1p_e, inverse = log1p_and_reciprocal(e)
+        loss_terms[i] = max(z_i, 0.0) + log1p_e - y_i * z_i  # log(1 + e^z) - y z
         z[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # residual p - y, reusing z's buffer
     _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c)
 
 
-def _load_columns(X, start, m, columns):
-    """columns[j, i] = X[start + i, j] for i < m, converted to float64 (compiled by the overload below)."""
-
-
 @jit(inline="always")
-def _load_columns_any_layout(X, start, m, columns):
-    for j in range(X.shape[1]):
+def _load_columns(X, start, m, columns):
+    """columns[j, i] = X[start + i, j] for i < m, converted to float64."""
+    d = X.shape[1]
+    # Rows of a few features: inside each branch d is a constant, and so is the stride of C-ordered X,
+    # so LLVM de-interleaves rows with vector shuffles where the general loop reads one element at a time.
+    if d == 1:
         for i in range(m):
-            columns[j, i] = X[start + i, j]
-
-
-@overload(_load_columns, jit_options=JIT_OPTIONS, inline="always")
-def _load_columns_for(X, start, m, columns):
-    def row_major(X, start, m, columns):
-        d = X.shape[1]
-        if d > 4:
-            return _load_columns_any_layout(X, start, m, columns)
-        # Rows of a few features: a constant stride lets LLVM de-interleave with vector shuffles,
-        # where the general loop would gather one element at a time.
-        # (Inside each branch d is a known constant, and so is the stride of a C-ordered X.)
-        if d == 1:
+            columns[0, i] = X[start + i, 0]
+    elif d == 2:
+        for i in range(m):
+            columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
+    elif d == 3:
+        for i in range(m):
+            columns[0, i], columns[1, i], columns[2, i] = X[start + i, 0], X[start + i, 1], X[start + i, 2]
+    elif d == 4:
+        for i in range(m):
+            columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
+            columns[2, i], columns[3, i] = X[start + i, 2], X[start + i, 3]
+    else:  # column-major X (wide row-major X is read by rows instead): each column is contiguous
+        for j in range(d):
             for i in range(m):
-                columns[0, i] = X[start + i, 0]
-        elif d == 2:
-            for i in range(m):
-                columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
-        elif d == 3:
-            for i in range(m):
-                columns[0, i], columns[1, i], columns[2, i] = X[start + i, 0], X[start + i, 1], X[start + i, 2]
-        else:
-            for i in range(m):
-                columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
-                columns[2, i], columns[3, i] = X[start + i, 2], X[start + i, 3]
-
-    return row_major if X.layout == "C" else _load_columns_any_layout.py_func
+                columns[j, i] = X[start + i, j]
 
 
 @jit(reduction=True, allocates=False)
@@ -395,8 +394,8 @@ def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t):
         for i in range(padded):
             z_i, y_i = residuals[i], loss_terms[i]
             e = exp_nonpositive(-abs(z_i))  # e^-|z| in (0, 1]: never overflows
-            loss_terms[i] = max(z_i, 0.0) + log1p_unit(e) - y_i * z_i  # log(1 + e^z) - y z
-            inverse = 1.0 / (1.0 + e)
+            log1p_e, inverse = log1p_and_reciprocal(e)  # log(1 + e), 1 / (1 + e)
+            loss_terms[i] = max(z_i, 0.0) + log1p_e - y_i * z_i  # log(1 + e^z) - y z
             residuals[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # p - y
             weighted[d, i] = e * inverse * inverse  # p (1 - p) = e / (1 + e)^2, for either sign of z
         for j in range(d):
