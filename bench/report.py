@@ -72,7 +72,10 @@ def main(path):
     with open(path) as file:
         run = json.load(file)
     table = {}
+    optimum = [bench for bench in run["benchmarks"] if bench["name"].startswith("test_time_to_optimum")]
     for bench in run["benchmarks"]:
+        if bench in optimum:
+            continue
         table.setdefault(bench["group"], {})[column_name(bench["name"])] = bench["extra_info"]["epochs_per_s"]
     print("Epochs per second (median round):\n")
     print("| rows x features | " + " | ".join(COLUMNS) + " |")
@@ -85,6 +88,8 @@ def main(path):
     print("|---|---|---|---|---|")
     for group, what, measured, goal, met in ratio_lines(table):
         print(f"| {group} | {what} | {measured:.2f} | {goal} | {'yes' if met else 'no'} |")
+    if optimum:
+        print_time_to_optimum(optimum)
     machine = run.get("machine_info", {})
     cpu = machine.get("cpu", {})
     flags = set(cpu.get("flags", []))
@@ -93,6 +98,28 @@ def main(path):
         f"\n{cpu.get('brand_raw', '')} ({width}), {cpu.get('count', '')} cores, "
         f"Python {machine.get('python_version', '')}, commit {run.get('commit_info', {}).get('id', '')[:10]}"
     )
+
+
+def print_time_to_optimum(benchmarks):
+    """Seconds to the optimum (median round), iterations, the objective's gap to the best one found, and
+    the speed-up over scikit-learn's fastest solver on the same data."""
+    groups = {}
+    for bench in benchmarks:
+        contender = re.search(r"-(\S+?)\]$", bench["name"]).group(1)
+        groups.setdefault(bench["group"], {})[contender] = bench
+    print("\nTime to the optimum:\n")
+    print("| data | contender | seconds | iterations | objective gap | speed-up over scikit-learn's fastest |")
+    print("|---|---|---|---|---|---|")
+    for group, contenders in groups.items():
+        seconds = {name: bench["stats"]["median"] for name, bench in contenders.items()}
+        sklearn = min((s for name, s in seconds.items() if name.startswith("sklearn")), default=None)
+        for name, bench in sorted(contenders.items(), key=lambda item: seconds[item[0]]):
+            info = bench["extra_info"]
+            speedup = f"{sklearn / seconds[name]:.1f}x" if sklearn and not name.startswith("sklearn") else ""
+            print(
+                f"| {group.removeprefix('time to optimum, ')} | {name} | {seconds[name]:.3f} | {info['iterations']} "
+                f"| {info['objective_gap']:.1e} | {speedup} |"
+            )
 
 
 if __name__ == "__main__":
