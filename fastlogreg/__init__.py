@@ -1,4 +1,5 @@
-"""fastlogreg: binary logistic regression by full-batch gradient descent, one API over several backends.
+"""fastlogreg: binary logistic regression by Newton's method or full-batch gradient descent, one API over
+several backends.
 
 >>> import fastlogreg
 >>> X, y = fastlogreg.load_nba_rookie_draft()
@@ -15,6 +16,7 @@ from .backends import available_backends
 from .data import load_nba_rookie_draft, make_nba_like, read_csv
 from .estimator import LogisticRegressionGD
 from .result import TrainResult, load
+from .solvers import ConvergenceWarning
 from .training import train
 
 try:
@@ -23,6 +25,7 @@ except importlib.metadata.PackageNotFoundError:  # a source tree that was never 
     __version__ = "0+unknown"
 __all__ = [
     "train",
+    "ConvergenceWarning",
     "TrainResult",
     "load",
     "LogisticRegressionGD",
