@@ -6,10 +6,19 @@ the range reduction in numba_math.exp_nonpositive. Only two narrow licences are 
 - "reassoc" in the reduction helpers alone, so their sums vectorize. The order LLVM picks is fixed
   in the compiled code, so results stay bitwise repeatable from call to call.
 
+Threading layer: numba's default picks GNU OpenMP ("omp") on Linux when no TBB is installed, and
+libgomp kills every fork()ed child that later runs parallel code (multiprocessing's default start
+method on Linux). Unless the user has chosen a layer (``NUMBA_THREADING_LAYER``,
+``NUMBA_THREADING_LAYER_PRIORITY``, ``numba.config.THREADING_LAYER``) or parallel numba code has
+already run, the package asks numba for "forksafe": TBB if installed (fork- and thread-safe), else
+the built-in "workqueue". workqueue is not safe for two threads at once; numba_fused's
+``_PARALLEL_LOCK`` lets one train() at a time into the parallel kernel.
+
 numba's on-disk cache is keyed on each kernel's own source file, not on this one: after changing an
 option here, delete the ``__pycache__/*.nbi``/``*.nbc`` files of the backends (a fresh install has none).
 """
 
+import os
 import warnings
 
 import numba
@@ -21,6 +30,20 @@ JIT_OPTIONS = dict(
     error_model="numpy",  # no ZeroDivisionError checks inside vectorized loops
     fastmath=FASTMATH,
 )
+
+
+def _choose_threading_layer() -> None:
+    """Ask for a fork-safe layer, unless the user chose one or numba has already started its threads."""
+    chosen = {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ)
+    if chosen or str(numba.config.THREADING_LAYER).lower() != "default":
+        return
+    try:
+        numba.threading_layer()  # raises until some parallel code has run
+    except ValueError:
+        numba.config.THREADING_LAYER = "forksafe"
+
+
+_choose_threading_layer()
 
 
 def jit(*, parallel=False, reduction=False, allocates=True, inline="never"):
