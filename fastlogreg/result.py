@@ -37,9 +37,9 @@ class TrainResult:
     # --- using the model -------------------------------------------------------------------------
 
     def decision_function(self, X) -> np.ndarray:
-        """The raw score z = X.w + b for each row of X."""
+        """The raw score z = X.w + b for each row of X (+-inf where it is beyond float64's range)."""
         X = check_features(X, n_features=self.weights.shape[0])
-        return X @ self.weights + self.bias
+        return scores(X, self.weights, self.bias)
 
     def predict_proba(self, X) -> np.ndarray:
         """The probability of label 1 for each row of X, shape (n,)."""
@@ -60,8 +60,9 @@ class TrainResult:
         """Mean binary cross-entropy of the predicted probabilities (natural log; no L2 term)."""
         X = check_features(X, n_features=self.weights.shape[0])
         y = check_labels(y, n_rows=X.shape[0])
-        z = X @ self.weights + self.bias
-        return float(np.mean(log1pexp_and_sigmoid(z)[0] - y * z))
+        # -log p = log(1 + e^-z) for label 1, -log(1 - p) = log(1 + e^z) for label 0: no inf - inf
+        z = scores(X, self.weights, self.bias)
+        return float(np.mean(log1pexp_and_sigmoid(np.where(y == 1, -z, z))[0]))
 
     # --- showing it ------------------------------------------------------------------------------
 
@@ -98,6 +99,29 @@ class TrainResult:
         record.update(weights=self.weights.tolist(), loss_history=self.loss_history.tolist())
         document = {"format": FILE_FORMAT, "format_version": FILE_FORMAT_VERSION, "model": record}
         Path(path).write_text(json.dumps(document, indent=1) + "\n")
+
+
+def scores(X, weights, bias) -> np.ndarray:
+    """z = X @ weights + bias, correctly signed where it overflows (+-inf) and never NaN for finite input.
+
+    A product or partial sum past float64's range makes the plain z infinite, or NaN where two
+    overflows of opposite sign meet. Those rows are summed again in units where nothing overflows:
+    each row and the parameters divided by powers of two (exact), the result scaled back.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = X @ weights + bias
+    bad = ~np.isfinite(z)
+    if bad.any():
+        rows = X[bad]
+        row_exponent = np.frexp(np.maximum(np.abs(rows).max(axis=1), 1.0))[1]  # 2^e > max(|x|, 1)
+        parameter_exponent = np.frexp(max(np.abs(weights).max(), abs(bias)))[1]
+        scaled_rows = np.ldexp(rows, -row_exponent[:, None])
+        scaled = scaled_rows @ np.ldexp(weights, -parameter_exponent) + np.ldexp(
+            np.ldexp(bias, -parameter_exponent), -row_exponent
+        )  # |terms| <= 1: no overflow
+        with np.errstate(over="ignore"):  # past float64's range: +-inf, the correctly rounded score
+            z[bad] = np.ldexp(scaled, row_exponent + parameter_exponent)
+    return z
 
 
 def load(path) -> TrainResult:

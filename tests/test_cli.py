@@ -255,3 +255,17 @@ def test_bench_prints_speeds(tmp_path):
     for backend in ("python", "numpy", "numba"):
         assert f"{backend}:" in done.stdout
     assert "x numpy" in done.stdout and "epochs/s" in done.stdout
+
+
+def test_predict_with_a_model_of_huge_weights_reports_no_nan(tmp_path):
+    import json
+
+    run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
+    document = json.loads((tmp_path / "model.json").read_text())
+    document["model"].update(weights=[1e308, 1e308, 1e308], bias=-1e308)
+    (tmp_path / "model.json").write_text(json.dumps(document))
+    (tmp_path / "rows.csv").write_text("a,b,c,label\n1,1,-1,1\n3,-3,1,0\n-1,-1,0,0\n")  # z = 0, 0, -inf
+    done = run(["predict", "model.json", "rows.csv"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["probability", "0.5", "0.5", "0.0"]
+    assert f"log-loss {2 * np.log(2) / 3:.6f}" in done.stderr and "nan" not in done.stderr.lower()
