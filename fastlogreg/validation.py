@@ -104,8 +104,7 @@ def check_epochs(epochs) -> int:
     if epochs > MAX_EPOCHS:
         raise ValueError(
             f"epochs must be <= {MAX_EPOCHS:,}, got {epochs:,}: the loss history keeps 8 bytes per epoch "
-            f"({8 * epochs / 2**30:,.0f} GiB here); to go on, train again from the result "
-            "(init=(result.weights, result.bias))"
+            f"({8 * epochs / 2**30:,.0f} GiB here)"
         )
     return epochs
 
