@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import training
-from .backends import _REGISTRY, available_backends
+from .backends import BACKEND_NAMES, available_backends
 from .data import NBA_ROOKIE_DRAFT, bundled_path, check_csv_labels, make_nba_like, read_csv, read_npy
 from .result import load
 from .validation import DTYPES, INITS, REDUCTIONS
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--x", metavar="FEATURES.npy", help="features as a 2-D .npy file, memory-mapped (with --y)")
     train.add_argument("--y", metavar="LABELS.npy", help="0/1 labels as a 1-D .npy file (with --x)")
-    train.add_argument("--backend", default="numba", choices=list(_REGISTRY), help="implementation (default: numba)")
+    train.add_argument("--backend", default="numba", choices=BACKEND_NAMES, help="implementation (default: numba)")
     train.add_argument(
         "--learning-rate",
         type=float,

@@ -46,13 +46,12 @@ def make_nba_like(n_rows: int, *, n_features: int = 3, random_state=0, dtype="fl
     Deterministic for a given ``random_state`` (an int seed or a ``numpy.random.Generator``).
     X is C-ordered of the given dtype ("float64" or "float32"); y is float64 0/1.
     """
-    from .validation import check_dtype  # local: validation imports this package's backends
+    from .validation import check_dtype, count  # local: validation imports this package's backends
 
-    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < 1:
-        raise ValueError(f"n_rows must be a positive int, got {n_rows!r}")
-    if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
-        raise ValueError(f"n_features must be a positive int, got {n_features!r}")
+    n_rows, n_features = count(n_rows, "n_rows", minimum=1), count(n_features, "n_features", minimum=1)
     dtype = check_dtype(dtype)
+    if isinstance(random_state, numbers.Integral) and not 0 <= random_state < 2**128:
+        raise ValueError(f"random_state must be a non-negative int (or a numpy.random.Generator), got {random_state}")
     rng = np.random.default_rng(random_state)
     rookies, _ = load_nba_rookie_draft()
     base = rookies[:, np.arange(n_features) % rookies.shape[1]]

@@ -146,19 +146,19 @@ def load(path) -> TrainResult:
 
 def _model_from(record) -> TrainResult:
     """A TrainResult from a saved record, every field checked for type and range."""
-    from .backends import _REGISTRY
-    from .validation import DTYPES, REDUCTIONS, _count, _flag, _non_negative_real, _positive_real, _real
+    from .backends import BACKEND_NAMES
+    from .validation import DTYPES, REDUCTIONS, count, flag, non_negative_real, positive_real, real
 
     def vector(name):
         if not isinstance(record[name], list):
             raise ValueError(f"{name} must be a list of numbers")
-        array = np.array([_real(value, name) for value in record[name]], dtype=np.float64)
+        array = np.array([real(value, name) for value in record[name]], dtype=np.float64)
         if not np.isfinite(array).all():
             raise ValueError(f"{name} has non-finite numbers")
         return array
 
     def finite(name):
-        value = _real(record[name], name)
+        value = real(record[name], name)
         if not math.isfinite(value):
             raise ValueError(f"{name} must be finite, got {value}")
         return value
@@ -169,7 +169,7 @@ def _model_from(record) -> TrainResult:
         return record[name]
 
     weights, history = vector("weights"), vector("loss_history")
-    epochs_run = _count(record["epochs_run"], "epochs_run", minimum=0)
+    epochs_run = count(record["epochs_run"], "epochs_run", minimum=0)
     if weights.size == 0 or history.size != epochs_run:
         raise ValueError("weights are empty or loss_history does not have epochs_run entries")
     if not isinstance(record["version"], str):
@@ -181,14 +181,14 @@ def _model_from(record) -> TrainResult:
         loss=finite("loss"),
         loss_history=history,
         epochs_run=epochs_run,
-        converged=_flag(record["converged"], "converged"),
-        backend=choice("backend", set(_REGISTRY)),
+        converged=flag(record["converged"], "converged"),
+        backend=choice("backend", set(BACKEND_NAMES)),
         reduction=choice("reduction", set(REDUCTIONS)),
-        learning_rate=_positive_real(record["learning_rate"], "learning_rate"),
-        epochs=_count(record["epochs"], "epochs", minimum=0),
-        l2=_non_negative_real(record["l2"], "l2"),
-        tol=None if record["tol"] is None else _non_negative_real(record["tol"], "tol"),
-        standardize=_flag(record["standardize"], "standardize"),
+        learning_rate=positive_real(record["learning_rate"], "learning_rate"),
+        epochs=count(record["epochs"], "epochs", minimum=0),
+        l2=non_negative_real(record["l2"], "l2"),
+        tol=None if record["tol"] is None else non_negative_real(record["tol"], "tol"),
+        standardize=flag(record["standardize"], "standardize"),
         dtype=choice("dtype", set(DTYPES)),
         version=record["version"],
     )

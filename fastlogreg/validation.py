@@ -70,17 +70,17 @@ def validate(
     if progress is True and importlib.util.find_spec("tqdm") is None:
         raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
     settings = dict(  # the cheap checks first: a mistyped setting should not wait for a pass over X
-        learning_rate=_positive_real(learning_rate, "learning_rate"),
+        learning_rate=positive_real(learning_rate, "learning_rate"),
         epochs=check_epochs(epochs),
         reduction=check_reduction(reduction),
         dtype=check_dtype(dtype),
         backend=backend,
-        l2=_non_negative_real(l2, "l2"),
-        tol=None if tol is None else _non_negative_real(tol, "tol"),
-        standardize=_flag(standardize, "standardize"),
-        progress=_flag(progress, "progress"),
+        l2=non_negative_real(l2, "l2"),
+        tol=None if tol is None else non_negative_real(tol, "tol"),
+        standardize=flag(standardize, "standardize"),
+        progress=flag(progress, "progress"),
         callback=callback,
-        callback_every=_count(callback_every, "callback_every", minimum=1),
+        callback_every=count(callback_every, "callback_every", minimum=1),
     )
     lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
     X = check_features(X, settings["dtype"], lazy=lazy)
@@ -100,7 +100,7 @@ def check_dtype(dtype) -> str:
 
 
 def check_epochs(epochs) -> int:
-    epochs = _count(epochs, "epochs", minimum=0)
+    epochs = count(epochs, "epochs", minimum=0)
     if epochs > MAX_EPOCHS:
         raise ValueError(
             f"epochs must be <= {MAX_EPOCHS:,}, got {epochs:,}: the loss history keeps 8 bytes per epoch "
@@ -163,27 +163,27 @@ def check_labels(y, *, n_rows: int, lazy: bool = False):
     return y
 
 
-def _real(value, name) -> float:
+def real(value, name) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)
 
 
-def _positive_real(value, name) -> float:
-    value = _real(value, name)
+def positive_real(value, name) -> float:
+    value = real(value, name)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be finite and > 0, got {value}")
     return value
 
 
-def _non_negative_real(value, name) -> float:
-    value = _real(value, name)
+def non_negative_real(value, name) -> float:
+    value = real(value, name)
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be finite and >= 0, got {value}")
     return value
 
 
-def _count(value, name, *, minimum) -> int:
+def count(value, name, *, minimum) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
@@ -191,7 +191,7 @@ def _count(value, name, *, minimum) -> int:
     return int(value)
 
 
-def _flag(value, name) -> bool:
+def flag(value, name) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)

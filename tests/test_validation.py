@@ -228,3 +228,27 @@ def test_pandas_missing_value_in_a_mixed_frame_is_reported_as_nan():
     frame = pd.DataFrame({"a": pd.array([12, None, 17], dtype="Int64"), "b": [3.0, 4.0, 2.0]})
     with pytest.raises(ValueError, match=r"X contains NaN.*row 1, column 0"):
         fastlogreg.train(frame, Y_OK)
+
+
+@pytest.mark.parametrize(
+    "name, value, error",
+    [
+        ("n_rows", 2.5, TypeError),
+        ("n_rows", 0, ValueError),
+        ("n_features", True, TypeError),
+        ("n_features", -1, ValueError),
+    ],
+)
+def test_make_nba_like_refuses_counts_as_train_does(name, value, error):
+    from fastlogreg.validation import count
+
+    with pytest.raises(error) as made:
+        fastlogreg.make_nba_like(**{"n_rows": 10, name: value})
+    with pytest.raises(error) as validated:
+        count(value, name, minimum=1)  # train()'s own check of its counts
+    assert str(made.value) == str(validated.value) and name in str(made.value)
+
+
+def test_make_nba_like_names_a_negative_random_state():
+    with pytest.raises(ValueError, match="random_state must be a non-negative int"):
+        fastlogreg.make_nba_like(10, random_state=-1)

@@ -26,6 +26,7 @@ _REGISTRY = {
     "numba": ("fastlogreg.backends.numba_fused", "numba"),
     "dask": ("fastlogreg.backends.dask_blocks", "dask"),
 }
+BACKEND_NAMES = tuple(_REGISTRY)  # what train(backend=...) knows, installed or not
 _loaded = {}
 
 
