@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     debug_help = "on an error, show the full traceback"
     parser.add_argument("--debug", action="store_true", help=debug_help)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrorParser)
-    common = argparse.ArgumentParser(add_help=False)  # --debug after the command too; SUPPRESS keeps one before
+    common = _OneLineErrorParser(add_help=False)  # --debug after the command too; SUPPRESS keeps one before
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
 
     train = commands.add_parser(

@@ -31,6 +31,7 @@ class Table:
 def load_nba_rookie_draft() -> tuple[np.ndarray, np.ndarray]:
     """The tutorial's 12 rookies: X = (avg_score, rebound, asist), y = drafted (1) or not (0)."""
     table = read_csv(bundled_path(NBA_ROOKIE_DRAFT))
+    assert table.y is not None  # read_csv's default, labelled=True, always reads a label column
     return table.X, table.y
 
 
@@ -50,7 +51,7 @@ def make_nba_like(n_rows: int, *, n_features: int = 3, random_state=0, dtype="fl
 
     n_rows, n_features = count(n_rows, "n_rows", minimum=1), count(n_features, "n_features", minimum=1)
     dtype = check_dtype(dtype)
-    if isinstance(random_state, numbers.Integral) and not 0 <= random_state < 2**128:
+    if isinstance(random_state, numbers.Integral) and not 0 <= int(random_state) < 2**128:
         raise ValueError(f"random_state must be a non-negative int (or a numpy.random.Generator), got {random_state}")
     rng = np.random.default_rng(random_state)
     rookies, _ = load_nba_rookie_draft()

@@ -20,7 +20,7 @@ from .backends import get_backend
 
 REDUCTIONS = ("sum", "mean")
 INITS = ("zeros", "normal")
-DTYPES = {"float64": np.float64, "float32": np.float32}
+DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.float32}
 # train() keeps every epoch's loss, 8 bytes each: at this many epochs that is 8 GB, allocated up front.
 MAX_EPOCHS = 10**9
 
@@ -234,7 +234,7 @@ def _legacy_random_state(random_state) -> np.random.RandomState:
     if random_state is None:
         return np.random.RandomState()
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if not 0 <= random_state < 2**32:
+        if not 0 <= int(random_state) < 2**32:
             raise ValueError(f"random_state must be between 0 and 2**32 - 1, got {random_state}")
         return np.random.RandomState(int(random_state))
     raise TypeError(f"random_state must be None, an int or a numpy.random.RandomState, got {random_state!r}")

@@ -26,6 +26,7 @@ import os
 import stat
 import tempfile
 import warnings
+from typing import Any
 
 import numba
 
@@ -37,17 +38,18 @@ JIT_OPTIONS = dict(
     fastmath=FASTMATH,
 )
 CACHE_ENVIRONMENT_VARIABLE = "FASTLOGREG_NUMBA_CACHE"
+_config: Any = numba.config  # its settings are set at import, invisible to type checkers
 
 
 def _choose_threading_layer() -> None:
     """Ask for a fork-safe layer, unless the user chose one or numba has already started its threads."""
     chosen = {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ)
-    if chosen or str(numba.config.THREADING_LAYER).lower() != "default":
+    if chosen or str(_config.THREADING_LAYER).lower() != "default":
         return
     try:
         numba.threading_layer()  # raises until some parallel code has run
     except ValueError:
-        numba.config.THREADING_LAYER = "forksafe"
+        _config.THREADING_LAYER = "forksafe"
 
 
 _choose_threading_layer()
@@ -108,13 +110,13 @@ def jit(*, parallel=False, reduction=False, allocates=True, inline="never"):
         fallback = fallback_cache_dir()
         if fallback is not None:
             # numba reads CACHE_DIR only while it sets up a function's cache: set for this function alone
-            saved, numba.config.CACHE_DIR = numba.config.CACHE_DIR, fallback
+            saved, _config.CACHE_DIR = _config.CACHE_DIR, fallback
             try:
                 return numba.njit(cache=True, **options)(function)
             except RuntimeError:
                 pass
             finally:
-                numba.config.CACHE_DIR = saved
+                _config.CACHE_DIR = saved
         _warn_once(
             "fastlogreg: numba cache unavailable (no writable folder), so each new process compiles the "
             f"kernels again (seconds); set NUMBA_CACHE_DIR to a writable folder, or {CACHE_ENVIRONMENT_VARIABLE}=0 "
