@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib.util
 import sys
@@ -12,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from . import training
-from .backends import _REGISTRY, available_backends
-from .data import NBA_ROOKIE_DRAFT, bundled_path, make_nba_like, read_csv, read_npy
+from .backends import BACKEND_NAMES, available_backends
+from .data import NBA_ROOKIE_DRAFT, bundled_path, check_csv_labels, make_nba_like, read_csv, read_npy
 from .result import load
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from .solvers.newton import DEFAULT_MAX_ITERATIONS
@@ -21,6 +22,9 @@ from .validation import DTYPES, INITS, REDUCTIONS, SOLVERS
 
 # A run is "long" (worth a progress bar on a terminal) past this many row-epochs.
 LONG_RUN_ROW_EPOCHS = 50_000_000
+# Mistakes in the input, the files or the settings: one line on stderr, exit status 2 (--debug: the
+# traceback). FloatingPointError is a diverged run. Anything else is a bug and keeps its traceback.
+USER_ERRORS = (OSError, ValueError, ImportError, FloatingPointError, MemoryError)
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -48,10 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrorParser(
         prog="fastlogreg", description="Binary logistic regression by full-batch gradient descent."
     )
+    debug_help = "on an error, show the full traceback"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrorParser)
+    common = _OneLineErrorParser(add_help=False)  # --debug after the command too; SUPPRESS keeps one before
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
 
     train = commands.add_parser(
         "train",
+        parents=[common],
         help="train on a CSV (or the bundled 12 rookies) and print the fit",
         description="Train logistic regression by full-batch gradient descent and print the loss before "
         "and after, the weights and bias, and each row's predicted probability.",
@@ -63,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--x", metavar="FEATURES.npy", help="features as a 2-D .npy file, memory-mapped (with --y)")
     train.add_argument("--y", metavar="LABELS.npy", help="0/1 labels as a 1-D .npy file (with --x)")
-    train.add_argument("--backend", default="numba", choices=list(_REGISTRY), help="implementation (default: numba)")
+    train.add_argument("--backend", default="numba", choices=BACKEND_NAMES, help="implementation (default: numba)")
     train.add_argument(
         "--solver",
         default="auto",
@@ -119,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser(
         "predict",
+        parents=[common],
         help="predict probabilities for a CSV with a saved model",
         description="Print (or write) the predicted probability of label 1 for each row of a CSV. The CSV "
         "has a header row and the model's features in order; one more column is read as the 0/1 label, "
@@ -134,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench",
+        parents=[common],
         help="quick side-by-side speed of the backends on synthetic data",
         description="Train every backend on the same synthetic rows (fastlogreg.data.make_nba_like) and "
         "print epochs per second and the speed-up over numpy: best of 3 timed runs after a warm-up. "
@@ -151,14 +162,23 @@ def main(argv=None) -> int:
     command = {"train": _train, "predict": _predict, "bench": _bench}[args.command]
     try:
         return command(args)
-    except (OSError, ValueError, TypeError, ImportError, ArithmeticError, MemoryError) as error:
+    except USER_ERRORS as error:
+        if args.debug:
+            raise
         print(f"fastlogreg: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("fastlogreg: interrupted", file=sys.stderr)
+        return 130  # the shell's status for a command ended by Ctrl-C (128 + SIGINT)
 
 
 def _train(args) -> int:
     if args.plot:
         _check_plot_path(args.plot)  # before training, not after it
+    if args.save:
+        _check_folder("--save", args.save)
     if (args.x is None) != (args.y is None) or (args.x and args.csv):
         raise ValueError("give either a CSV or both --x FEATURES.npy and --y LABELS.npy")
     if args.x:
@@ -170,9 +190,7 @@ def _train(args) -> int:
         long_run = table.X.shape[0] * max(args.epochs or 0, 0) > LONG_RUN_ROW_EPOCHS
         progress = long_run and sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
     dtype = args.dtype or (table.X.dtype.name if table.X.dtype.name in DTYPES else "float64")  # no copy of a .npy
-    result = training.train(
-        table.X,
-        table.y,
+    settings = dict(
         backend=args.backend,
         solver=args.solver,
         learning_rate=args.learning_rate,
@@ -186,6 +204,8 @@ def _train(args) -> int:
         standardize=args.standardize,
         progress=progress,
     )
+    with _naming_the_files(X=args.x or args.csv, y=args.y or args.csv):
+        result = training.train(table.X, table.y, **settings)
     print(report(table, result, max_rows=args.max_rows))
     if args.save:
         result.save(args.save)
@@ -198,21 +218,24 @@ def _train(args) -> int:
 
 def _predict(args) -> int:
     model = load(args.model)
+    if args.output:
+        _check_folder("--output", args.output)
     d = model.weights.shape[0]
-    table = read_npy(args.csv) if args.csv.endswith(".npy") else read_csv(args.csv, labelled=False)
+    table = read_npy(args.csv) if args.csv.lower().endswith(".npy") else read_csv(args.csv, labelled=False)
     X, y = table.X, None
-    if X.ndim != 2:
-        raise ValueError(f"{args.csv}: features must be 2-D (rows x features), got shape {X.shape}")
     if X.shape[1] == d + 1:
         X, y = X[:, :d], X[:, d]
+        if table.lines is not None:  # a CSV's: say which line
+            check_csv_labels(args.csv, y, table.feature_names[d], table.lines)
     elif X.shape[1] != d:
         raise ValueError(f"{args.csv}: {X.shape[1]} columns, but the model takes {d} features (plus an optional label)")
-    probabilities = model.predict_proba(X)
-    if y is not None:  # checked before anything is printed
-        quality = (
-            f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f} "
-            f"({table.feature_names[d]} as the label)"
-        )
+    with _naming_the_files(X=args.csv, y=args.csv):
+        probabilities = model.predict_proba(X)
+        if y is not None:  # checked before anything is printed
+            quality = (
+                f"accuracy {model.score(X, y):.6f}, log-loss {model.log_loss(X, y):.6f} "
+                f"({table.feature_names[d]} as the label)"
+            )
     lines = ["probability", *(repr(float(p)) for p in probabilities)]
     if args.output:
         with open(args.output, "w") as file:
@@ -284,6 +307,24 @@ def report(table, result, *, max_rows: int) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _naming_the_files(**files):
+    """A ValueError about X or y (NaN, labels other than 0/1) starts with the file it came from."""
+    try:
+        yield
+    except ValueError as error:
+        source = files.get(str(error).split(" ", 1)[0])
+        if source is None:
+            raise
+        raise ValueError(f"{source}: {error}") from error
+
+
+def _check_folder(flag, path) -> None:
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
+
+
 def _check_plot_path(path) -> None:
     """matplotlib is there, the folder exists and the format is one it writes: or a one-line error."""
     try:
@@ -294,8 +335,7 @@ def _check_plot_path(path) -> None:
     import matplotlib.pyplot as plt
 
     target = Path(path)
-    if not target.parent.is_dir():
-        raise ValueError(f"--plot {path}: the folder {target.parent} does not exist")
+    _check_folder("--plot", path)
     formats = plt.figure().canvas.get_supported_filetypes()
     plt.close("all")
     if target.suffix.lstrip(".").lower() not in formats:

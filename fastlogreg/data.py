@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
+import math
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +25,13 @@ class Table:
     y: np.ndarray | None  # (n,) float64, as written in the file (train() checks it is 0/1); None: no label
     feature_names: list[str]
     label_name: str | None
+    lines: list[int] | None = None  # the file's line number of each row (a CSV's), for messages
 
 
 def load_nba_rookie_draft() -> tuple[np.ndarray, np.ndarray]:
     """The tutorial's 12 rookies: X = (avg_score, rebound, asist), y = drafted (1) or not (0)."""
     table = read_csv(bundled_path(NBA_ROOKIE_DRAFT))
+    assert table.y is not None  # read_csv's default, labelled=True, always reads a label column
     return table.X, table.y
 
 
@@ -44,13 +47,12 @@ def make_nba_like(n_rows: int, *, n_features: int = 3, random_state=0, dtype="fl
     Deterministic for a given ``random_state`` (an int seed or a ``numpy.random.Generator``).
     X is C-ordered of the given dtype ("float64" or "float32"); y is float64 0/1.
     """
-    from .validation import check_dtype  # local: validation imports this package's backends
+    from .validation import check_dtype, count  # local: validation imports this package's backends
 
-    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or n_rows < 1:
-        raise ValueError(f"n_rows must be a positive int, got {n_rows!r}")
-    if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
-        raise ValueError(f"n_features must be a positive int, got {n_features!r}")
+    n_rows, n_features = count(n_rows, "n_rows", minimum=1), count(n_features, "n_features", minimum=1)
     dtype = check_dtype(dtype)
+    if isinstance(random_state, numbers.Integral) and not 0 <= int(random_state) < 2**128:
+        raise ValueError(f"random_state must be a non-negative int (or a numpy.random.Generator), got {random_state}")
     rng = np.random.default_rng(random_state)
     rookies, _ = load_nba_rookie_draft()
     base = rookies[:, np.arange(n_features) % rookies.shape[1]]
@@ -74,23 +76,46 @@ def read_npy(features_path, labels_path=None) -> Table:
     """Features (and labels) from ``.npy`` files, memory-mapped: X is read from disk as training
     needs it, never copied whole into memory. Columns are named x0, x1, ...; the label y."""
     X = _load_npy(features_path)
+    if X.ndim != 2:
+        raise ValueError(f"{features_path}: features must be 2-D (rows x features), got shape {X.shape}")
     y = None if labels_path is None else _load_npy(labels_path)
-    names = [f"x{j}" for j in range(X.shape[1])] if X.ndim == 2 else []
+    if y is not None and y.ndim not in (1, 2):
+        raise ValueError(f"{labels_path}: labels must be 1-D (one per row), got shape {y.shape}")
+    names = [f"x{j}" for j in range(X.shape[1])]
     return Table(X=X, y=y, feature_names=names, label_name=None if y is None else "y")
 
 
 def _load_npy(path):
     try:
-        return np.load(path, mmap_mode="r")  # allow_pickle stays False: numbers only, nothing executed
+        array = np.load(path, mmap_mode="r")  # allow_pickle stays False: numbers only, nothing executed
     except ValueError as error:
         raise ValueError(f"{path}: not a numeric .npy file ({error})") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{path}: not a numeric .npy file (its values are {array.dtype})")
+    return array
 
 
 def read_csv(path, *, labelled: bool = True) -> Table:
-    """A CSV with a header row, numeric feature columns first and (if ``labelled``) the 0/1 label last."""
+    """A CSV with a header row, numeric feature columns first and (if ``labelled``) the 0/1 label last.
+
+    Every mistake is a ValueError naming the file and the line: a cell that is not a finite number, a
+    label other than 0 or 1, a row of the wrong width, a field past the csv module's size limit.
+    """
     path = Path(path)
+    if path.suffix.lower() == ".npy":
+        raise ValueError(f"{path}: a .npy file, not a CSV; give .npy files as --x FEATURES.npy --y LABELS.npy")
+    rows, start = [], 1  # each row with the line it starts on (a quoted field may span lines)
     with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's BOM is not a name
-        rows = [(line, row) for line, row in enumerate(csv.reader(file), start=1) if row]
+        reader = csv.reader(file)
+        try:
+            for row in reader:
+                if row:
+                    rows.append((start, row))
+                start = reader.line_num + 1
+        except csv.Error as error:  # e.g. a stray quote: the rest of the file becomes one huge field
+            raise ValueError(f"{path}, line {start}: not a readable CSV row, an unclosed quote? ({error})") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}, line {start}: not UTF-8 text; is it a CSV?") from None
     if not rows:
         raise ValueError(f"{path}: the file is empty; expected a header row and data rows")
     header, body = [name.strip() for name in rows[0][1]], rows[1:]
@@ -108,6 +133,22 @@ def read_csv(path, *, labelled: bool = True) -> Table:
                 values[k, column] = float(cell)
             except ValueError:
                 raise ValueError(f"{path}, line {line}: {header[column]}={cell!r} is not a number") from None
+            if not math.isfinite(values[k, column]):
+                raise ValueError(f"{path}, line {line}: {header[column]}={cell!r} is not a finite number")
+    lines = [line for line, _ in body]
     if not labelled:
-        return Table(X=values, y=None, feature_names=header, label_name=None)
-    return Table(X=values[:, :-1], y=values[:, -1], feature_names=header[:-1], label_name=header[-1])
+        return Table(X=values, y=None, feature_names=header, label_name=None, lines=lines)
+    check_csv_labels(path, values[:, -1], header[-1], lines)
+    return Table(X=values[:, :-1], y=values[:, -1], feature_names=header[:-1], label_name=header[-1], lines=lines)
+
+
+def check_csv_labels(path, labels: np.ndarray, name: str, lines: list[int]) -> None:
+    """Labels read from a CSV are 0 or 1; otherwise a ValueError naming the first bad line."""
+    bad = (labels != 0) & (labels != 1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        found = ", ".join(f"{v:g}" for v in np.unique(labels[bad])[:5])
+        raise ValueError(
+            f"{path}, line {lines[first]}: {name}={labels[first]:g}; the label column must contain "
+            f"only 0 and 1 labels, found {found}"
+        )

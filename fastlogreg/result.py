@@ -40,9 +40,9 @@ class TrainResult:
     # --- using the model -------------------------------------------------------------------------
 
     def decision_function(self, X) -> np.ndarray:
-        """The raw score z = X.w + b for each row of X."""
+        """The raw score z = X.w + b for each row of X (+-inf where it is beyond float64's range)."""
         X = check_features(X, n_features=self.weights.shape[0])
-        return X @ self.weights + self.bias
+        return scores(X, self.weights, self.bias)
 
     def predict_proba(self, X) -> np.ndarray:
         """The probability of label 1 for each row of X, shape (n,)."""
@@ -63,8 +63,9 @@ class TrainResult:
         """Mean binary cross-entropy of the predicted probabilities (natural log; no L2 term)."""
         X = check_features(X, n_features=self.weights.shape[0])
         y = check_labels(y, n_rows=X.shape[0])
-        z = X @ self.weights + self.bias
-        return float(np.mean(log1pexp_and_sigmoid(z)[0] - y * z))
+        # -log p = log(1 + e^-z) for label 1, -log(1 - p) = log(1 + e^z) for label 0: no inf - inf
+        z = scores(X, self.weights, self.bias)
+        return float(np.mean(log1pexp_and_sigmoid(np.where(y == 1, -z, z))[0]))
 
     # --- showing it ------------------------------------------------------------------------------
 
@@ -105,6 +106,29 @@ class TrainResult:
         Path(path).write_text(json.dumps(document, indent=1) + "\n")
 
 
+def scores(X, weights, bias) -> np.ndarray:
+    """z = X @ weights + bias, correctly signed where it overflows (+-inf) and never NaN for finite input.
+
+    A product or partial sum past float64's range makes the plain z infinite, or NaN where two
+    overflows of opposite sign meet. Those rows are summed again in units where nothing overflows:
+    each row and the parameters divided by powers of two (exact), the result scaled back.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = X @ weights + bias
+    bad = ~np.isfinite(z)
+    if bad.any():
+        rows = X[bad]
+        row_exponent = np.frexp(np.maximum(np.abs(rows).max(axis=1), 1.0))[1]  # 2^e > max(|x|, 1)
+        parameter_exponent = np.frexp(max(np.abs(weights).max(), abs(bias)))[1]
+        scaled_rows = np.ldexp(rows, -row_exponent[:, None])
+        scaled = scaled_rows @ np.ldexp(weights, -parameter_exponent) + np.ldexp(
+            np.ldexp(bias, -parameter_exponent), -row_exponent
+        )  # |terms| <= 1: no overflow
+        with np.errstate(over="ignore"):  # past float64's range: +-inf, the correctly rounded score
+            z[bad] = np.ldexp(scaled, row_exponent + parameter_exponent)
+    return z
+
+
 def load(path) -> TrainResult:
     """Read a model written by ``TrainResult.save``; a damaged or foreign file raises ValueError."""
     try:
@@ -127,19 +151,19 @@ def load(path) -> TrainResult:
 
 def _model_from(record) -> TrainResult:
     """A TrainResult from a saved record, every field checked for type and range."""
-    from .backends import _REGISTRY
-    from .validation import DTYPES, REDUCTIONS, SOLVERS, _count, _flag, _non_negative_real, _positive_real, _real
+    from .backends import BACKEND_NAMES
+    from .validation import DTYPES, REDUCTIONS, SOLVERS, count, flag, non_negative_real, positive_real, real
 
     def vector(name):
         if not isinstance(record[name], list):
             raise ValueError(f"{name} must be a list of numbers")
-        array = np.array([_real(value, name) for value in record[name]], dtype=np.float64)
+        array = np.array([real(value, name) for value in record[name]], dtype=np.float64)
         if not np.isfinite(array).all():
             raise ValueError(f"{name} has non-finite numbers")
         return array
 
     def finite(name):
-        value = _real(record[name], name)
+        value = real(record[name], name)
         if not math.isfinite(value):
             raise ValueError(f"{name} must be finite, got {value}")
         return value
@@ -150,7 +174,7 @@ def _model_from(record) -> TrainResult:
         return record[name]
 
     weights, history = vector("weights"), vector("loss_history")
-    epochs_run = _count(record["epochs_run"], "epochs_run", minimum=0)
+    epochs_run = count(record["epochs_run"], "epochs_run", minimum=0)
     if weights.size == 0 or history.size != epochs_run:
         raise ValueError("weights are empty or loss_history does not have epochs_run entries")
     if not isinstance(record["version"], str):
@@ -162,17 +186,17 @@ def _model_from(record) -> TrainResult:
         loss=finite("loss"),
         loss_history=history,
         epochs_run=epochs_run,
-        converged=_flag(record["converged"], "converged"),
-        backend=choice("backend", set(_REGISTRY)),
+        converged=flag(record["converged"], "converged"),
+        backend=choice("backend", set(BACKEND_NAMES)),
         reduction=choice("reduction", set(REDUCTIONS)),
         solver=choice("solver", set(SOLVERS) - {"auto"}),
         learning_rate=None
         if record["learning_rate"] is None
-        else _positive_real(record["learning_rate"], "learning_rate"),
-        epochs=_count(record["epochs"], "epochs", minimum=0),
-        l2=_non_negative_real(record["l2"], "l2"),
-        tol=None if record["tol"] is None else _non_negative_real(record["tol"], "tol"),
-        standardize=_flag(record["standardize"], "standardize"),
+        else positive_real(record["learning_rate"], "learning_rate"),
+        epochs=count(record["epochs"], "epochs", minimum=0),
+        l2=non_negative_real(record["l2"], "l2"),
+        tol=None if record["tol"] is None else non_negative_real(record["tol"], "tol"),
+        standardize=flag(record["standardize"], "standardize"),
         dtype=choice("dtype", set(DTYPES)),
         version=record["version"],
     )

@@ -18,25 +18,42 @@ CONSTANT_RELATIVE_SPREAD = 64 * np.finfo(np.float64).eps
 
 @dataclass(frozen=True)
 class Standardization:
-    mean: np.ndarray  # per feature, float64
-    scale: np.ndarray  # per feature standard deviation; 1 where a feature is constant
+    """Per feature j: x -> (x / unit_j - centre_j) / spread_j, i.e. (x - mean_j) / scale_j.
+
+    The statistics are taken of X / unit, unit a power of two near each feature's largest |x|: squaring
+    X itself would overflow past |x| ~ 1e154 and flush spreads below ~1e-162 to zero. Dividing by a
+    power of two is exact, so for ordinary data these are the very bits X.mean and X.std would give.
+    """
+
+    unit: np.ndarray  # per feature, a power of two: 2^(e-1) <= max |x| < 2^e (1 where constant)
+    centre: np.ndarray  # mean of X / unit
+    spread: np.ndarray  # standard deviation of X / unit; 1 where a feature is constant
 
     @classmethod
     def of(cls, X) -> Standardization:
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below, as an error
-            mean = np.asarray(X.mean(axis=0, dtype=np.float64))  # asarray: a dask array's statistics computed here
-            scale = np.array(X.std(axis=0, dtype=np.float64))
-        if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
-            raise ValueError("X's values are too large to standardize (their mean or spread overflows float64)")
+        peak = np.asarray(abs(X).max(axis=0), dtype=np.float64)  # asarray: a dask array's computed here
+        unit = np.ldexp(1.0, np.frexp(peak)[1] - 1)  # X / unit lies in [-2, 2]: no overflow when squared
+        scaled = X / unit
+        centre = np.asarray(scaled.mean(axis=0, dtype=np.float64))
+        spread = np.array(scaled.std(axis=0, dtype=np.float64))
         # A constant feature's computed spread is rounding noise, not zero (0.1 repeated has a standard
         # deviation of 1e-17): dividing by it would blow the noise up. Such a feature stays as centred.
-        constant = scale <= CONSTANT_RELATIVE_SPREAD * np.abs(mean)
-        scale[constant] = 1.0
-        return cls(mean, scale)
+        constant = spread <= CONSTANT_RELATIVE_SPREAD * np.abs(centre)
+        centre[constant] *= unit[constant]
+        unit[constant], spread[constant] = 1.0, 1.0
+        return cls(unit, centre, spread)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.centre * self.unit
+
+    @property
+    def scale(self) -> np.ndarray:
+        return self.spread * self.unit
 
     def transform(self, X) -> np.ndarray:
         """A standardized copy of X, in X's dtype."""
-        return ((X - self.mean) / self.scale).astype(X.dtype, copy=False)
+        return ((X / self.unit - self.centre) / self.spread).astype(X.dtype, copy=False)
 
     def to_standardized(self, weights, bias):
         return weights * self.scale, bias + float(weights @ self.mean)

@@ -12,7 +12,7 @@ import importlib.util
 import math
 import numbers
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,9 @@ from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL, MAX_FEATURES
 
 REDUCTIONS = ("sum", "mean")
 INITS = ("zeros", "normal")
-DTYPES = {"float64": np.float64, "float32": np.float32}
+DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.float32}
+# train() keeps every epoch's loss, 8 bytes each: at this many epochs that is 8 GB, allocated up front.
+MAX_EPOCHS = 10**9
 
 
 SOLVERS = ("auto", "gd", "newton")
@@ -95,17 +97,17 @@ def validate(
         tol = DEFAULT_TOL
     settings = dict(  # the cheap checks first: a mistyped setting should not wait for a pass over X
         solver=solver,
-        learning_rate=None if newton_solver else _positive_real(learning_rate, "learning_rate"),
-        epochs=_count(epochs, "epochs", minimum=0),
+        learning_rate=None if newton_solver else positive_real(learning_rate, "learning_rate"),
+        epochs=check_epochs(epochs),
         reduction=check_reduction(reduction),
         dtype=check_dtype(dtype),
         backend=backend,
-        l2=_non_negative_real(l2, "l2"),
-        tol=None if tol is None else _non_negative_real(tol, "tol"),
-        standardize=_flag(standardize, "standardize"),
-        progress=_flag(progress, "progress"),
+        l2=non_negative_real(l2, "l2"),
+        tol=None if tol is None else non_negative_real(tol, "tol"),
+        standardize=flag(standardize, "standardize"),
+        progress=flag(progress, "progress"),
         callback=callback,
-        callback_every=_count(callback_every, "callback_every", minimum=1),
+        callback_every=count(callback_every, "callback_every", minimum=1),
     )
     lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
     X = check_features(X, settings["dtype"], lazy=lazy, device=backend == "cuda")
@@ -140,6 +142,16 @@ def check_dtype(dtype) -> str:
     if name not in DTYPES:
         raise ValueError(f"unsupported dtype {dtype!r}: use one of {', '.join(map(repr, DTYPES))}")
     return name
+
+
+def check_epochs(epochs) -> int:
+    epochs = count(epochs, "epochs", minimum=0)
+    if epochs > MAX_EPOCHS:
+        raise ValueError(
+            f"epochs must be <= {MAX_EPOCHS:,}, got {epochs:,}: the loss history keeps 8 bytes per epoch "
+            f"({8 * epochs / 2**30:,.0f} GiB here)"
+        )
+    return epochs
 
 
 def check_features(
@@ -208,27 +220,27 @@ def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     return y.astype(np.uint8)  # always a copy: the caller's y is never touched
 
 
-def _real(value, name) -> float:
+def real(value, name) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)
 
 
-def _positive_real(value, name) -> float:
-    value = _real(value, name)
+def positive_real(value, name) -> float:
+    value = real(value, name)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be finite and > 0, got {value}")
     return value
 
 
-def _non_negative_real(value, name) -> float:
-    value = _real(value, name)
+def non_negative_real(value, name) -> float:
+    value = real(value, name)
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be finite and >= 0, got {value}")
     return value
 
 
-def _count(value, name, *, minimum) -> int:
+def count(value, name, *, minimum) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
@@ -236,7 +248,7 @@ def _count(value, name, *, minimum) -> int:
     return int(value)
 
 
-def _flag(value, name) -> bool:
+def flag(value, name) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
@@ -276,8 +288,12 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
 def _legacy_random_state(random_state) -> np.random.RandomState:
     if isinstance(random_state, np.random.RandomState):
         return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        return np.random.RandomState(random_state)
+    if random_state is None:
+        return np.random.RandomState()
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if not 0 <= int(random_state) < 2**32:
+            raise ValueError(f"random_state must be between 0 and 2**32 - 1, got {random_state}")
+        return np.random.RandomState(int(random_state))
     raise TypeError(f"random_state must be None, an int or a numpy.random.RandomState, got {random_state!r}")
 
 
@@ -314,14 +330,38 @@ def _as_numeric_array(values, name: str, *, lazy: bool = False, device: bool = F
         raise TypeError(f"{name} is a sparse matrix: sparse input is not supported; pass {name}.toarray()")
     if isinstance(values, np.ma.MaskedArray):
         raise TypeError(f"{name} is a masked array: fill or drop the masked entries first")
+    if isinstance(values, Iterator):  # np.asarray would wrap it whole in one object
+        raise TypeError(f"{name} is an iterator ({type(values).__name__}): pass a list or an array, e.g. list({name})")
     try:
         array = np.asarray(values)
     except (ValueError, TypeError) as error:  # e.g. ragged nested lists
         raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
-    if array.dtype == object and array.size and all(isinstance(v, (numbers.Real, np.bool_)) for v in array.flat):
-        array = array.astype(np.float64)  # e.g. a pandas frame mixing bool, int and float columns
+    if array.dtype == object and array.size:
+        array = _numbers_of(array, name)  # e.g. a pandas frame mixing bool, int and float columns
     _check_numeric_dtype(array.dtype, name)
     return array
+
+
+def _numbers_of(array: np.ndarray, name: str) -> np.ndarray:
+    """An object array of numbers as float64, pandas' missing value as NaN; as it is if anything else is in it."""
+    if not all(isinstance(value, (numbers.Real, np.bool_)) or _is_pandas_na(value) for value in array.flat):
+        return array  # refused by the dtype check as non-numeric
+    try:
+        return array.astype(np.float64)
+    except (TypeError, OverflowError):  # pandas.NA (a nullable Int64 column beside a float one), or a huge int
+        pass
+    numbers_only = np.empty(array.shape)
+    for index, value in np.ndenumerate(array):
+        try:
+            numbers_only[index] = np.nan if _is_pandas_na(value) else value
+        except OverflowError:
+            digits, at = len(str(abs(int(value)))) - 1, ", ".join(map(str, index))
+            raise ValueError(f"{name} has a number too large for float64 (about 1e{digits}) at [{at}]") from None
+    return numbers_only
+
+
+def _is_pandas_na(value) -> bool:
+    return type(value).__name__ == "NAType"  # without importing pandas
 
 
 def _check_numeric_dtype(dtype, name):

@@ -255,3 +255,102 @@ def test_bench_prints_speeds(tmp_path):
     for backend in ("python", "numpy", "numba"):
         assert f"{backend}:" in done.stdout
     assert "x numpy" in done.stdout and "epochs/s" in done.stdout
+
+
+def test_predict_with_a_model_of_huge_weights_reports_no_nan(tmp_path):
+    import json
+
+    run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
+    document = json.loads((tmp_path / "model.json").read_text())
+    document["model"].update(weights=[1e308, 1e308, 1e308], bias=-1e308)
+    (tmp_path / "model.json").write_text(json.dumps(document))
+    (tmp_path / "rows.csv").write_text("a,b,c,label\n1,1,-1,1\n3,-3,1,0\n-1,-1,0,0\n")  # z = 0, 0, -inf
+    done = run(["predict", "model.json", "rows.csv"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["probability", "0.5", "0.5", "0.0"]
+    assert f"log-loss {2 * np.log(2) / 3:.6f}" in done.stderr and "nan" not in done.stderr.lower()
+
+
+def _write_files(folder):
+    (folder / "quote.csv").write_text('a,b\n1,0\n2,"1\n' + "3,1\n" * 40_000)  # a stray quote: one 160 KB field
+    (folder / "nan.csv").write_text("a,b\n1,0\n\nnan,1\n")
+    (folder / "labels.csv").write_text("a,b\n1,0\n2,3\n")
+    (folder / "binary.csv").write_bytes(b"\x93NUMPY\x01\x00\xff\xfe")
+    np.save(folder / "scalar.npy", np.array(3.0))
+    np.save(folder / "nan.npy", np.array([[1.0], [np.nan]]))
+    np.save(folder / "X.npy", np.array([[1.0], [2.0]]))
+    np.save(folder / "y.npy", np.array([0.0, 1.0]))
+    np.save(folder / "y2.npy", np.array([0.0, 2.0]))
+    np.save(folder / "text.npy", np.array([["a"], ["b"]]))
+    (folder / "three.csv").write_text("a,b,c,label\n1,2,3,0\n1,2,3,4\n")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "quote.csv"], "quote.csv, line 3: not a readable CSV row"),
+        (["predict", "model.json", "quote.csv"], "quote.csv, line 3: not a readable CSV row"),
+        (["train", "nan.csv"], "nan.csv, line 4: a='nan' is not a finite number"),
+        (["train", "labels.csv"], "labels.csv, line 3: b=3; the label column must contain only 0 and 1 labels"),
+        (["predict", "model.json", "three.csv"], "three.csv, line 3: label=4; the label column must contain only 0"),
+        (["train", "binary.csv"], "binary.csv, line 1: not UTF-8 text"),
+        (["train", "X.npy"], "X.npy: a .npy file, not a CSV; give .npy files as --x FEATURES.npy --y LABELS.npy"),
+        (["train", "--x", "scalar.npy", "--y", "y.npy"], "scalar.npy: features must be 2-D"),
+        (["predict", "model.json", "scalar.npy"], "scalar.npy: features must be 2-D"),
+        (["train", "--x", "nan.npy", "--y", "y.npy"], "nan.npy: X contains NaN or infinity"),
+        (["train", "--x", "X.npy", "--y", "y2.npy"], "y2.npy: y must contain only 0 and 1 labels, found 2"),
+        (["train", "--x", "text.npy", "--y", "y.npy"], "text.npy: not a numeric .npy file"),
+        (["train", "--save", "missing/model.json"], "--save missing/model.json: the folder missing does not exist"),
+        (["predict", "model.json", "X.npy", "--output", "missing/p.txt"], "--output missing/p.txt: the folder"),
+        (["train", "--epochs", "10000000000000"], "epochs must be <= 1,000,000,000, got 10,000,000,000,000"),
+    ],
+)
+def test_real_file_mistakes_are_one_line_naming_the_file(tmp_path, args, message):
+    _write_files(tmp_path)
+    if args[0] == "predict":
+        assert run(["train", "--epochs", "1", "--save", "model.json"], cwd=tmp_path).returncode == 0
+        if "three" not in args[2]:  # a one-feature model for the one-column files
+            (tmp_path / "one.csv").write_text("a,label\n1,0\n2,1\n")
+            assert run(["train", "one.csv", "--epochs", "1", "--save", "model.json"], cwd=tmp_path).returncode == 0
+    done = run(args, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith("fastlogreg: error: ") and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr, done.stderr
+    assert "Unable to allocate" not in done.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    for args in (["--debug", "train", "missing.csv"], ["train", "missing.csv", "--debug"]):
+        done = run(args, cwd=tmp_path)
+        assert done.returncode == 1 and "Traceback" in done.stderr and "missing.csv" in done.stderr
+
+
+def test_a_programming_error_is_not_dressed_up_as_a_one_line_message(tmp_path):
+    code = (
+        "import sys; from fastlogreg import cli, training\n"
+        "def broken(*args, **kwargs): return len(None)\n"
+        "training.train = broken\n"
+        "sys.exit(cli.main(['train', '--epochs', '1']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" in done.stderr and "TypeError" in done.stderr
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
+    import signal
+    import time
+
+    import fastlogreg
+
+    X, y = fastlogreg.make_nba_like(200_000)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    command = [sys.executable, "-m", "fastlogreg", "train", "--x", "X.npy", "--y", "y.npy", "--solver", "gd"]
+    process = subprocess.Popen([*command, "--epochs", "1000000"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)  # imports, loading the kernels, and into the epochs
+    process.send_signal(signal.SIGINT)
+    sent = time.perf_counter()
+    _, stderr = process.communicate(timeout=60)
+    assert time.perf_counter() - sent < 1.5
+    assert process.returncode == 130
+    assert stderr.strip() == "fastlogreg: interrupted"

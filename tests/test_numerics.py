@@ -3,10 +3,14 @@
 pytest is configured with filterwarnings=error, so any overflow RuntimeWarning fails these tests.
 """
 
+import statistics
+
 import numpy as np
 import pytest
 
 import fastlogreg
+from fastlogreg.data import make_nba_like
+from fastlogreg.standardization import Standardization
 
 
 @pytest.mark.parametrize("z", [1000.0, -1000.0, 1e5, -1e300])
@@ -40,3 +44,28 @@ def test_training_through_huge_logits_stays_finite_and_agrees(backend):
     assert np.abs(X @ settings["init"][0]).max() > 700  # the start really is in overflow territory
     np.testing.assert_allclose(result.loss_history, reference.loss_history, rtol=1e-9)
     np.testing.assert_allclose(result.weights, reference.weights, rtol=1e-9)
+
+
+# --- standardize=True at the edges of float64 -----------------------------------------------------
+
+
+@pytest.mark.parametrize("magnitude", [1e-170, 1e-300, 1e160, 1e300])
+def test_standardization_statistics_at_the_edges_of_float64(magnitude):
+    # statistics.pstdev sums exact fractions: no overflow or underflow in its squares
+    column = (np.random.default_rng(0).normal(size=200) + 3.0) * magnitude
+    spread = Standardization.of(column[:, None])
+    assert spread.mean[0] == pytest.approx(statistics.fmean(column), rel=1e-12, abs=0)
+    assert spread.scale[0] == pytest.approx(statistics.pstdev(column), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("exponent", [-560, 530])  # features of order 1e-169 and 1e160
+def test_standardized_fit_is_blind_to_a_power_of_two_scale(exponent):
+    # Scaling X by a power of two is exact, so the standardized problem is the same bits and the
+    # fit in original units scales exactly: a tiny spread is no constant, huge values are no error.
+    X, y = make_nba_like(500)
+    settings = dict(backend="numpy", standardize=True, epochs=200, learning_rate=0.5)
+    expected = fastlogreg.train(X, y, **settings)
+    scaled = fastlogreg.train(X * 2.0**exponent, y, **settings)
+    np.testing.assert_allclose(scaled.weights * 2.0**exponent, expected.weights, rtol=1e-12)
+    assert scaled.bias == pytest.approx(expected.bias, rel=1e-12)
+    np.testing.assert_array_equal(scaled.loss_history, expected.loss_history)

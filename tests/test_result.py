@@ -1,6 +1,9 @@
+import dataclasses
 import importlib.util
+import math
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -79,3 +82,39 @@ def test_import_does_not_import_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# --- scores past float64's range -----------------------------------------------------------------
+
+HUGE_ROWS = [[1, 1, 0], [1, 1, -1.5], [1, 1, -1], [-1, -1, 0], [0.5, 0.25, 0], [3, -3, 1]]
+
+
+def _huge_model(nba):
+    # a model file may hold any finite weights; these make X @ w overflow on the way for most rows
+    trained = fastlogreg.train(*nba, backend="numpy", epochs=1)
+    return dataclasses.replace(trained, weights=np.array([1e308, 1e308, 1e308]), bias=-1e308)
+
+
+def _exact_score(row, weights, bias):
+    """X.w + b in exact rational arithmetic, then rounded to float64 (+-inf past its range)."""
+    exact = sum(Fraction(x) * Fraction(w) for x, w in zip(row, weights, strict=True)) + Fraction(bias)
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
+def test_scores_past_float64_are_signed_infinities_never_nan(nba):
+    model = _huge_model(nba)
+    expected = [_exact_score(row, model.weights, model.bias) for row in HUGE_ROWS]
+    np.testing.assert_allclose(model.decision_function(HUGE_ROWS), expected, rtol=1e-15)
+    # P(y = 1) = 1 / (1 + e^-z): 1 and 0 at the infinities and wherever |z| > 1e300, 1/2 at z = 0
+    assert model.predict_proba(HUGE_ROWS).tolist() == [1.0, 0.0, 0.5, 0.0, 0.0, 0.5]
+
+
+def test_log_loss_of_certain_predictions_is_exact(nba):
+    model = _huge_model(nba)
+    # every row but the two at z = 0 is predicted with certainty, and correctly: loss log 2 for those two
+    labels = [1, 0, 1, 0, 0, 1]
+    assert model.log_loss(HUGE_ROWS, labels) == pytest.approx(2 * math.log(2) / 6, rel=1e-15)
+    assert model.log_loss(HUGE_ROWS[3:4], [1]) == math.inf  # z = -inf, certain and wrong: infinite, not NaN

@@ -189,3 +189,66 @@ def test_predict_checks_its_input(nba):
         result.predict_proba([[1.0, 2.0]])
     with pytest.raises(ValueError, match="NaN or infinity"):
         result.predict([[1.0, 2.0, np.nan]])
+
+
+NAMED_IN_THE_MESSAGE = [
+    # (what is wrong, keyword overrides, error type, message pattern): found by an adversarial pass
+    ("epochs past the history's memory", dict(epochs=10**12), ValueError, "epochs must be <= 1,000,000,000"),
+    (
+        "int beyond float64 in X",
+        dict(X=[[1.0, 2], [3, 10**400], [4, 5]]),
+        ValueError,
+        r"X has a number too large.*1e400",
+    ),
+    ("negative random_state", dict(init="normal", random_state=-1), ValueError, "random_state must be between 0"),
+    ("random_state past 2**32", dict(init="normal", random_state=2**32), ValueError, "random_state must be between"),
+    ("generator X", dict(X=(row for row in X_OK)), TypeError, r"X is an iterator \(generator\).*list\(X\)"),
+    ("iterator y", dict(y=iter(Y_OK)), TypeError, "y is an iterator"),
+]
+
+
+@pytest.mark.parametrize(
+    "overrides, error, message", [case[1:] for case in NAMED_IN_THE_MESSAGE], ids=[c[0] for c in NAMED_IN_THE_MESSAGE]
+)
+def test_messages_name_the_argument(backend, overrides, error, message):
+    arguments = dict(X=X_OK, y=Y_OK, backend=backend, **FAST)
+    arguments.update(overrides)
+    with pytest.raises(error, match=message):
+        fastlogreg.train(**arguments)
+
+
+def test_the_largest_random_state_is_accepted():
+    expected = np.random.RandomState(2**32 - 1).randn(2, 1)[:, 0]  # the tutorial's draw, by numpy itself
+    result = fastlogreg.train(X_OK, Y_OK, backend="numpy", epochs=0, init="normal", random_state=2**32 - 1)
+    np.testing.assert_array_equal(result.weights, expected)
+
+
+def test_pandas_missing_value_in_a_mixed_frame_is_reported_as_nan():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": pd.array([12, None, 17], dtype="Int64"), "b": [3.0, 4.0, 2.0]})
+    with pytest.raises(ValueError, match=r"X contains NaN.*row 1, column 0"):
+        fastlogreg.train(frame, Y_OK)
+
+
+@pytest.mark.parametrize(
+    "name, value, error",
+    [
+        ("n_rows", 2.5, TypeError),
+        ("n_rows", 0, ValueError),
+        ("n_features", True, TypeError),
+        ("n_features", -1, ValueError),
+    ],
+)
+def test_make_nba_like_refuses_counts_as_train_does(name, value, error):
+    from fastlogreg.validation import count
+
+    with pytest.raises(error) as made:
+        fastlogreg.make_nba_like(**{"n_rows": 10, name: value})
+    with pytest.raises(error) as validated:
+        count(value, name, minimum=1)  # train()'s own check of its counts
+    assert str(made.value) == str(validated.value) and name in str(made.value)
+
+
+def test_make_nba_like_names_a_negative_random_state():
+    with pytest.raises(ValueError, match="random_state must be a non-negative int"):
+        fastlogreg.make_nba_like(10, random_state=-1)

@@ -27,6 +27,7 @@ _REGISTRY = {
 _PIP_NAMES = {"numba_cuda": "numba-cuda (or fastlogreg[cuda])"}
 # Backends that also need a device: imported (slower) only to ask their ``unavailable()``.
 _NEED_DEVICE = {"cuda"}
+BACKEND_NAMES = tuple(_REGISTRY)  # what train(backend=...) knows, installed or not
 _loaded: dict[str, Backend] = {}
 
 

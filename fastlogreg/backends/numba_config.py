@@ -6,11 +6,27 @@ the range reduction in numba_math.exp_nonpositive. Only two narrow licences are 
 - "reassoc" in the reduction helpers alone, so their sums vectorize. The order LLVM picks is fixed
   in the compiled code, so results stay bitwise repeatable from call to call.
 
-numba's on-disk cache is keyed on each kernel's own source file, not on this one: after changing an
-option here, delete the ``__pycache__/*.nbi``/``*.nbc`` files of the backends (a fresh install has none).
+Threading layer: numba's default picks GNU OpenMP ("omp") on Linux when no TBB is installed, and
+libgomp kills every fork()ed child that later runs parallel code (multiprocessing's default start
+method on Linux). Unless the user has chosen a layer (``NUMBA_THREADING_LAYER``,
+``NUMBA_THREADING_LAYER_PRIORITY``, ``numba.config.THREADING_LAYER``) or parallel numba code has
+already run, the package asks numba for "forksafe": TBB if installed (fork- and thread-safe), else
+the built-in "workqueue". workqueue is not safe for two threads at once; numba_fused's
+``_PARALLEL_LOCK`` lets one train() at a time into the parallel kernel.
+
+On-disk cache: compiled kernels are kept where numba keeps them (the package's ``__pycache__``,
+else the user's cache folder); when neither is writable (a read-only install with no writable home),
+in a private folder of the temporary directory, so a new process loads them rather than compiling
+for seconds. ``FASTLOGREG_NUMBA_CACHE=0`` turns the on-disk cache off for this package's kernels.
+The cache is keyed on each kernel's own source file, not on this one: after changing an option
+here, delete the ``__pycache__/*.nbi``/``*.nbc`` files of the backends (a fresh install has none).
 """
 
+import os
+import stat
+import tempfile
 import warnings
+from typing import Any
 
 import numba
 
@@ -21,10 +37,59 @@ JIT_OPTIONS = dict(
     error_model="numpy",  # no ZeroDivisionError checks inside vectorized loops
     fastmath=FASTMATH,
 )
+CACHE_ENVIRONMENT_VARIABLE = "FASTLOGREG_NUMBA_CACHE"
+_config: Any = numba.config  # its settings are set at import, invisible to type checkers
+
+
+def _choose_threading_layer() -> None:
+    """Ask for a fork-safe layer, unless the user chose one or numba has already started its threads."""
+    chosen = {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ)
+    if chosen or str(_config.THREADING_LAYER).lower() != "default":
+        return
+    try:
+        numba.threading_layer()  # raises until some parallel code has run
+    except ValueError:
+        _config.THREADING_LAYER = "forksafe"
+
+
+_choose_threading_layer()
+
+
+def cache_enabled() -> bool:
+    return os.environ.get(CACHE_ENVIRONMENT_VARIABLE, "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def fallback_cache_dir() -> str | None:
+    """A folder of the temporary directory that only this user can write, or None.
+
+    numba's cache files are pickles: loading one written by someone else would run their code, so a
+    folder that another user owns or may write to is never used.
+    """
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    path = os.path.join(tempfile.gettempdir(), f"fastlogreg-numba-cache-{user}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        status = os.lstat(path)
+    except OSError:
+        return None
+    private = stat.S_ISDIR(status.st_mode) and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if hasattr(os, "getuid"):
+        private = private and status.st_uid == os.getuid()
+    return path if private and os.access(path, os.W_OK) else None
+
+
+_warned = False
+
+
+def _warn_once(message: str) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        warnings.warn(message, stacklevel=3)
 
 
 def jit(*, parallel=False, reduction=False, allocates=True, inline="never"):
-    """``numba.njit`` with the package's options; caching falls back to off when no directory is writable.
+    """``numba.njit`` with the package's options, cached on disk wherever a writable place is found.
 
     ``allocates=False`` compiles without numba's reference counting (its private but long-standing
     ``_nrt`` option), for kernels that create no
@@ -36,10 +101,27 @@ def jit(*, parallel=False, reduction=False, allocates=True, inline="never"):
         options["fastmath"] = REDUCTION_FASTMATH
 
     def decorate(function):
+        if not cache_enabled():
+            return numba.njit(cache=False, **options)(function)
         try:
             return numba.njit(cache=True, **options)(function)
-        except RuntimeError as error:  # "cannot cache function ...: no locator available"
-            warnings.warn(f"fastlogreg: numba cache unavailable, compiling without it ({error})", stacklevel=2)
-            return numba.njit(cache=False, **options)(function)
+        except RuntimeError:  # "cannot cache function ...: no locator available": nothing numba picks is writable
+            pass
+        fallback = fallback_cache_dir()
+        if fallback is not None:
+            # numba reads CACHE_DIR only while it sets up a function's cache: set for this function alone
+            saved, _config.CACHE_DIR = _config.CACHE_DIR, fallback
+            try:
+                return numba.njit(cache=True, **options)(function)
+            except RuntimeError:
+                pass
+            finally:
+                _config.CACHE_DIR = saved
+        _warn_once(
+            "fastlogreg: numba cache unavailable (no writable folder), so each new process compiles the "
+            f"kernels again (seconds); set NUMBA_CACHE_DIR to a writable folder, or {CACHE_ENVIRONMENT_VARIABLE}=0 "
+            "to turn the cache off"
+        )
+        return numba.njit(cache=False, **options)(function)
 
     return decorate

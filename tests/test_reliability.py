@@ -1,0 +1,160 @@
+"""The numba backend in hostile surroundings: fork()ed children, read-only installs, no cache folder."""
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numba
+import pytest
+
+import fastlogreg
+from fastlogreg.backends import numba_config
+from fastlogreg.data import NBA_ROOKIE_DRAFT, bundled_path
+
+
+def _run_python(code, *, env=None, cwd=None, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
+
+
+# --- fork() after parallel training --------------------------------------------------------------
+
+
+def test_forked_children_of_a_parallel_trainer_train_correctly():
+    # GNU OpenMP, numba's default layer on Linux, kills fork()ed children that run parallel code:
+    # Pool.map then waits forever, so the wait here has a deadline.
+    code = """
+        import multiprocessing
+        import numpy as np
+        import fastlogreg
+        from fastlogreg.backends import numba_fused
+        from fastlogreg.data import make_nba_like
+
+        def fit(seed):
+            X, y = make_nba_like(100_000, random_state=seed)
+            assert X.size >= numba_fused.PARALLEL_MIN_ENTRIES
+            return fastlogreg.train(X, y, backend="numba", epochs=5).weights
+
+        if __name__ == "__main__":
+            expected = [fit(seed) for seed in (1, 2)]  # the parent runs parallel code first
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                children = pool.map_async(fit, [1, 2]).get(timeout=60)
+            for mine, theirs in zip(expected, children):
+                np.testing.assert_array_equal(mine, theirs)
+            print("ok")
+    """
+    done = _run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_threading_layer_the_user_chose_is_kept():
+    code = """
+        import numba
+        numba.config.THREADING_LAYER = "threadsafe"
+        import fastlogreg.backends.numba_fused
+        print(numba.config.THREADING_LAYER)
+    """
+    done = _run_python(code)
+    assert done.stdout.strip() == "threadsafe", done.stderr
+
+
+# --- numba's on-disk cache -----------------------------------------------------------------------
+
+
+def _kernel_module(folder: Path, name: str):
+    """A module with one function, in a folder of its own (so numba may cache next to it)."""
+    import importlib.util
+
+    folder.mkdir()
+    (folder / f"{name}.py").write_text("def add_one(x):\n    return x + 1\n")
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("setting, cached", [(None, True), ("1", True), ("0", False), ("off", False)])
+def test_the_cache_opt_out_variable(monkeypatch, tmp_path, setting, cached):
+    if setting is None:
+        monkeypatch.delenv(numba_config.CACHE_ENVIRONMENT_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(numba_config.CACHE_ENVIRONMENT_VARIABLE, setting)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    module = _kernel_module(tmp_path / "kernels", f"kernels_{setting}")
+    assert numba_config.jit()(module.add_one)(41) == 42
+    assert bool(list((tmp_path / "kernels").rglob("*.nbi"))) == cached
+
+
+def test_nowhere_to_cache_warns_once_per_process(monkeypatch, tmp_path):
+    import numba.core.caching
+
+    def refuse(self):
+        raise OSError("read-only")
+
+    monkeypatch.setattr(numba.core.caching._CacheLocator, "ensure_cache_path", refuse)
+    monkeypatch.setattr(numba_config, "_warned", False)
+    monkeypatch.delenv(numba_config.CACHE_ENVIRONMENT_VARIABLE, raising=False)
+    module = _kernel_module(tmp_path / "kernels", "kernels_nowhere")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kernels = [numba_config.jit()(module.add_one) for _ in range(3)]
+    assert [kernel(1) for kernel in kernels] == [2, 2, 2]
+    assert len(caught) == 1 and "NUMBA_CACHE_DIR" in str(caught[0].message)
+
+
+def test_the_fallback_cache_folder_is_private(monkeypatch, tmp_path):
+    monkeypatch.setattr(numba_config.tempfile, "gettempdir", lambda: str(tmp_path))
+    path = Path(numba_config.fallback_cache_dir())
+    assert path.parent == tmp_path and stat.S_IMODE(path.stat().st_mode) == 0o700
+    path.chmod(0o777)  # a folder others may write to could hold someone else's pickles
+    assert numba_config.fallback_cache_dir() is None
+
+
+def _read_only_install(root: Path) -> Path:
+    """fastlogreg (and its data) copied under root/site, made read-only; returns root/site."""
+    site = root / "site"
+    shutil.copytree(Path(fastlogreg.__file__).parent, site / "fastlogreg", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(bundled_path(NBA_ROOKIE_DRAFT).parent, site / "data")
+    for package in (site / "fastlogreg", site / "fastlogreg" / "backends"):
+        (package / "__pycache__").write_text("")  # a file where the folder would go: unwritable even for root
+    for path in [site, *site.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    return site
+
+
+def test_a_read_only_install_without_a_home_compiles_once(tmp_path):
+    site = _read_only_install(tmp_path)
+    (tmp_path / "tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "FASTLOGREG_"))}
+    nowhere = "/dev/null/nowhere"  # under a file: no one, root included, can create it
+    env.update(PYTHONPATH=str(site), HOME=nowhere, XDG_CACHE_HOME=nowhere, TMPDIR=str(tmp_path / "tmp"))
+    code = """
+        import time, warnings
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import fastlogreg
+            X, y = fastlogreg.load_nba_rookie_draft()
+            fastlogreg.train(X, y, backend="numba")
+        print(fastlogreg.__file__, time.perf_counter() - start, len(caught))
+    """
+    try:  # the first process compiles; the next ones must find its kernels (best of two: CI machines are busy)
+        runs = [_run_python(code, env=env, cwd=tmp_path) for _ in range(3)]  # not cwd: it holds fastlogreg
+    finally:
+        for path in [site, *site.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)  # so that pytest can delete it
+    for done in runs:
+        assert done.returncode == 0, done.stderr[-2000:]
+    files, seconds, warned = zip(*(run.stdout.split() for run in runs), strict=True)
+    assert all(file.startswith(str(site)) for file in files)
+    assert all(int(count) <= 1 for count in warned), warned
+    cold, warm = float(seconds[0]), min(map(float, seconds[1:]))
+    assert warm < 1.5, (cold, warm)
+    print(f"read-only install: first process {cold:.2f} s, next {warm:.2f} s")
