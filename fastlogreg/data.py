@@ -35,7 +35,13 @@ def load_nba_rookie_draft() -> tuple[np.ndarray, np.ndarray]:
     return table.X, table.y
 
 
-def make_nba_like(n_rows: int, *, n_features: int = 3, random_state=0, dtype="float64"):
+def make_nba_like(
+    n_rows: int,
+    *,
+    n_features: int = 3,
+    random_state: int | np.random.Generator | None = 0,
+    dtype: str = "float64",
+) -> tuple[np.ndarray, np.ndarray]:
     """Synthetic rows that look like the tutorial's, any number of them: ``(X, y)``.
 
     Each row is one of the 12 rookies, drawn at random, with Gaussian noise (standard deviation 1)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import inspect
 import sys
+from typing import Any
 
 import numpy as np
 
 from .training import train
-from .validation import check_features
+from .validation import ArrayInput, check_features
 
 # One source for the defaults: train()'s own signature.
 _DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(train).parameters.items()}
@@ -48,17 +49,17 @@ class LogisticRegressionGD:
     def __init__(
         self,
         *,
-        solver=_DEFAULTS["solver"],
-        learning_rate=_DEFAULTS["learning_rate"],
-        epochs=_DEFAULTS["epochs"],
-        reduction=_DEFAULTS["reduction"],
-        l2=_DEFAULTS["l2"],
-        tol=_DEFAULTS["tol"],
-        standardize=_DEFAULTS["standardize"],
-        init=_DEFAULTS["init"],
-        random_state=_DEFAULTS["random_state"],
-        dtype=_DEFAULTS["dtype"],
-        backend=_DEFAULTS["backend"],
+        solver: str = _DEFAULTS["solver"],
+        learning_rate: float | None = _DEFAULTS["learning_rate"],
+        epochs: int | None = _DEFAULTS["epochs"],
+        reduction: str = _DEFAULTS["reduction"],
+        l2: float = _DEFAULTS["l2"],
+        tol: float | None = _DEFAULTS["tol"],
+        standardize: bool = _DEFAULTS["standardize"],
+        init: str | tuple[Any, Any] = _DEFAULTS["init"],
+        random_state: int | np.random.RandomState | None = _DEFAULTS["random_state"],
+        dtype: str = _DEFAULTS["dtype"],
+        backend: str = _DEFAULTS["backend"],
     ):
         self.solver = solver
         self.learning_rate = learning_rate
@@ -108,7 +109,7 @@ class LogisticRegressionGD:
 
     # --- fitting and predicting -----------------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayInput, y: ArrayInput) -> LogisticRegressionGD:
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         names = _feature_names(X)
@@ -139,20 +140,20 @@ class LogisticRegressionGD:
             del self.feature_names_in_
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayInput) -> np.ndarray:
         """The raw score z for each row; positive means the second class."""
         return self._fitted().decision_function(self._check_width(X))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayInput) -> np.ndarray:
         """Shape (n, 2): the probabilities of ``classes_[0]`` and ``classes_[1]``."""
         p = self._fitted().predict_proba(self._check_width(X))
         return np.column_stack([1.0 - p, p])
 
-    def predict(self, X):
+    def predict(self, X: ArrayInput) -> np.ndarray:
         positive = self.decision_function(X) > 0
         return self.classes_[positive.astype(np.int64)]
 
-    def score(self, X, y):
+    def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Mean accuracy of ``predict(X)`` against y."""
         return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from .backends.numpy_vectorized import log1pexp_and_sigmoid
-from .validation import check_features, check_labels
+from .validation import ArrayInput, check_features, check_labels
 
 FILE_FORMAT = "fastlogreg-model"
 FILE_FORMAT_VERSION = 2  # 2: the solver, and no learning rate for newton
@@ -39,27 +40,27 @@ class TrainResult:
 
     # --- using the model -------------------------------------------------------------------------
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: ArrayInput) -> np.ndarray:
         """The raw score z = X.w + b for each row of X (+-inf where it is beyond float64's range)."""
         X = check_features(X, n_features=self.weights.shape[0])
         return scores(X, self.weights, self.bias)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayInput) -> np.ndarray:
         """The probability of label 1 for each row of X, shape (n,)."""
         return log1pexp_and_sigmoid(self.decision_function(X))[1]
 
-    def predict(self, X, threshold: float = 0.5) -> np.ndarray:
+    def predict(self, X: ArrayInput, threshold: float = 0.5) -> np.ndarray:
         """Label 1 where the probability exceeds ``threshold``, else 0; shape (n,), dtype int."""
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
         return (self.predict_proba(X) > threshold).astype(np.int64)
 
-    def score(self, X, y) -> float:
+    def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Accuracy: the fraction of rows whose predicted label equals y."""
         X = check_features(X, n_features=self.weights.shape[0])
         return float(np.mean(self.predict(X) == check_labels(y, n_rows=X.shape[0])))
 
-    def log_loss(self, X, y) -> float:
+    def log_loss(self, X: ArrayInput, y: ArrayInput) -> float:
         """Mean binary cross-entropy of the predicted probabilities (natural log; no L2 term)."""
         X = check_features(X, n_features=self.weights.shape[0])
         y = check_labels(y, n_rows=X.shape[0])
@@ -98,7 +99,7 @@ class TrainResult:
 
     # --- persistence -----------------------------------------------------------------------------
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model to a JSON file (plain text; floats round-trip exactly)."""
         record = asdict(self)
         record.update(weights=self.weights.tolist(), loss_history=self.loss_history.tolist())
@@ -129,7 +130,7 @@ def scores(X, weights, bias) -> np.ndarray:
     return z
 
 
-def load(path) -> TrainResult:
+def load(path: str | os.PathLike[str]) -> TrainResult:
     """Read a model written by ``TrainResult.save``; a damaged or foreign file raises ValueError."""
     try:
         document = json.loads(Path(path).read_text())

@@ -18,7 +18,7 @@ from .backends import get_backend
 from .result import TrainResult
 from .solvers import SOLVERS, Monitor
 from .standardization import Standardization
-from .validation import validate
+from .validation import ArrayInput, validate
 
 # "mean" keeps the step size independent of the number of rows: with "sum" the gradient grows with n,
 # so a learning rate that works on 12 rows diverges on a million.
@@ -26,8 +26,8 @@ DEFAULT_REDUCTION = "mean"
 
 
 def train(
-    X: Any,
-    y: Any,
+    X: ArrayInput,
+    y: ArrayInput,
     *,
     backend: str = "numba",
     solver: str = "auto",

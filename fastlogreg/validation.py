@@ -30,6 +30,9 @@ MAX_EPOCHS = 10**9
 
 
 SOLVERS = ("auto", "gd", "newton")
+# What the API takes as X or y: anything np.asarray reads (lists, NumPy arrays of any layout, memory
+# maps), pandas frames, dask arrays, GPU arrays for the cuda backend. Checked at run time, here.
+ArrayInput = Any
 
 
 @dataclass(frozen=True)
