@@ -176,6 +176,15 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-3)  # the minimum-norm split
 
 
+def test_features_whose_squares_overflow_get_a_clear_error(backend):
+    X, y = random_problem(50, 2, seed=3)
+    with pytest.raises(FloatingPointError, match="standardize=True"):
+        fastlogreg.train(X * 1e200, y, backend=backend)
+    result = fastlogreg.train(X * 1e200, y, backend=backend, standardize=True)
+    reference = fastlogreg.train(X, y, backend=backend)
+    assert result.converged and result.loss == pytest.approx(reference.loss, rel=1e-9)
+
+
 def test_newton_takes_no_learning_rate_and_at_most_1024_features():
     with pytest.raises(ValueError, match="solver='newton' takes no learning_rate"):
         fastlogreg.train([[1.0], [2.0]], [0, 1], solver="newton", learning_rate=0.1)

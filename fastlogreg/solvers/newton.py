@@ -63,11 +63,21 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
     def evaluate(theta):
         """The objective, its gradient and its Hessian at theta: one pass over the rows."""
         sums = backend.curvature_sums(data, theta[:-1], float(theta[-1]))
-        loss = sums.loss * problem.scale + 0.5 * float(penalty @ (theta * theta))
-        return loss, sums.gradient * problem.scale + penalty * theta, sums.hessian * problem.scale + np.diag(penalty)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked for, and reported once
+            loss = sums.loss * problem.scale + 0.5 * float(penalty @ (theta * theta))
+            return (
+                loss,
+                sums.gradient * problem.scale + penalty * theta,
+                sums.hessian * problem.scale + np.diag(penalty),
+            )
 
     theta = np.append(weights, bias)
     loss, gradient, hessian = evaluate(theta)
+    if not _finite(loss, gradient, hessian):
+        raise FloatingPointError(
+            "newton: the loss, gradient or Hessian overflows float64 at the start (the Hessian sums squares "
+            "of the features); scale X's features, for example with standardize=True"
+        )
     history: list[float] = []
     while True:
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
@@ -112,6 +122,10 @@ def _polished(evaluate, theta, loss, step, history) -> Fit:
     return _fit(theta, loss, history, converged=True)
 
 
+def _finite(loss, gradient, hessian) -> bool:
+    return bool(math.isfinite(loss) and np.isfinite(gradient).all() and np.isfinite(hessian).all())
+
+
 def _fit(theta, loss, history, *, converged) -> Fit:
     return Fit(theta[:-1].copy(), float(theta[-1]), float(loss), np.array(history, dtype=np.float64), converged)
 
@@ -144,7 +158,7 @@ def _line_search(evaluate, theta, loss, step, slope):
         trial_loss, gradient, hessian = evaluate(candidate)
         enough = trial_loss <= loss + ARMIJO * fraction * slope
         at_rounding = trial_loss - loss <= ROUNDING * abs(loss) and -fraction * slope <= ROUNDING * abs(loss)
-        if enough or at_rounding:
+        if (enough or at_rounding) and _finite(trial_loss, gradient, hessian):
             return candidate, trial_loss, gradient, hessian
         fraction *= 0.5
     return None
