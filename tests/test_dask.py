@@ -87,6 +87,13 @@ def test_bad_dask_input_gets_the_same_errors(X, y, error, message):
         fastlogreg.train(X, y, backend="dask", solver="gd", epochs=2)
 
 
+def test_a_diverging_run_raises_without_runtime_warnings():
+    # pytest turns warnings into errors here, so a RuntimeWarning from the update would fail this test
+    X, y = make_nba_like(2000)
+    with pytest.raises(FloatingPointError, match="learning_rate=5"):
+        fastlogreg.train(X, y, backend="dask", learning_rate=5.0, epochs=30)
+
+
 def test_dask_input_to_other_backends_is_gathered():
     X, y = make_nba_like(1000)
     gathered = fastlogreg.train(

@@ -60,6 +60,12 @@ def test_tol_stops_at_the_reference_epoch(other_backend, tol):
     assert_agree(result, reference)
 
 
+def test_a_loss_of_exactly_zero_counts_as_converged(backend):
+    # one large step separates the two rows by |z| > 745, where e^-|z| and so the loss are exactly 0
+    result = fastlogreg.train([[-1.0], [1.0]], [0, 1], backend=backend, learning_rate=1e4, epochs=50, tol=1e-6)
+    assert result.loss == 0.0 and result.converged and result.epochs_run == 1
+
+
 def test_without_tol_every_epoch_runs(backend, nba):
     result = fastlogreg.train(*nba, backend=backend, solver="gd", epochs=50)
     assert (result.epochs_run, result.converged) == (50, False)
