@@ -71,5 +71,6 @@ def log1p_and_reciprocal(e):
     reciprocal = 1.0 / (one_plus_e * two_plus_f)  # serves both quotients
     s = (e - big) * (reciprocal * one_plus_e)
     s2 = s * s
-    r = s2 * (_LG1 + s2 * (_LG2 + s2 * (_LG3 + s2 * (_LG4 + s2 * (_LG5 + s2 * (_LG6 + s2 * _LG7))))))
+    s4 = s2 * s2  # Estrin's scheme again: a shorter chain than Horner's
+    r = s2 * (((_LG1 + s2 * _LG2) + s4 * (_LG3 + s2 * _LG4)) + (s4 * s4) * ((_LG5 + s2 * _LG6) + s4 * _LG7))
     return big * _LN2 + (2.0 * s + s * r), reciprocal * two_plus_f
