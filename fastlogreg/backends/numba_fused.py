@@ -209,16 +209,11 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
         for i in range(m):
             z[i] = b + _dot_row(X, start + i, w)
     else:  # a few features, or columns already contiguous: work column by column from a cached copy
-        _load_columns(X, start, m, columns)  # this chunk of X, column-major, float64
-        for i in range(m):
-            z[i] = b
-        for j in range(d):
-            w_j = w[j]
-            for i in range(m):
-                z[i] += columns[j, i] * w_j
+        _columns_and_scores(X, start, m, w, b, columns, z)  # this chunk of X, column-major, float64
     padded = (m + PAD_ROWS - 1) // PAD_ROWS * PAD_ROWS  # <= len(z): chunk_rows is a multiple of PAD_ROWS
+    chunk_labels = labels[start:stop]  # a view: see _columns_and_scores
     for i in range(m):
-        loss_terms[i] = labels[start + i]  # the labels as float64, until their loss terms replace them
+        loss_terms[i] = chunk_labels[i]  # the labels as float64, until their loss terms replace them
     for i in range(m, padded):
         z[i] = loss_terms[i] = 0.0  # rows past the chunk: computed, never summed
     # Two loops, not one: each is short enough that the core overlaps many rows' long chains of
@@ -234,28 +229,49 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
 
 
 @jit(inline="always")
-def _load_columns(X, start, m, columns):
-    """columns[j, i] = X[start + i, j] for i < m, converted to float64."""
+def _columns_and_scores(X, start, m, w, b, columns, z):
+    """columns[j, i] = X[start + i, j] converted to float64, and the scores z[i] = b + sum_j X[start + i, j] w[j],
+    for i < m."""
     d = X.shape[1]
-    # Rows of a few features: inside each branch d is a constant, and so is the stride of C-ordered X,
-    # so LLVM de-interleaves rows with vector shuffles where the general loop reads one element at a time.
-    if d == 1:
-        for i in range(m):
-            columns[0, i] = X[start + i, 0]
-    elif d == 2:
-        for i in range(m):
-            columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
-    elif d == 3:
-        for i in range(m):
-            columns[0, i], columns[1, i], columns[2, i] = X[start + i, 0], X[start + i, 1], X[start + i, 2]
-    elif d == 4:
-        for i in range(m):
-            columns[0, i], columns[1, i] = X[start + i, 0], X[start + i, 1]
-            columns[2, i], columns[3, i] = X[start + i, 2], X[start + i, 3]
+    # Every index below starts at 0 in a view of the chunk: indices into X itself (start + i) could be
+    # negative as far as LLVM knows, and numba's per-element wraparound check stops the loops vectorizing.
+    if d <= 4 and X.strides[1] == X.itemsize:  # rows of X contiguous (C order)
+        # Rows of a few features, in one pass that copies and scores each: inside each branch d is a
+        # constant, and so is the stride of the rows, so LLVM de-interleaves them with vector shuffles.
+        # The scores add the same terms in the same order as the general loop below.
+        rows = X[start : start + m]
+        if d == 1:
+            w_0 = w[0]
+            for i in range(m):
+                columns[0, i] = rows[i, 0]
+                z[i] = b + columns[0, i] * w_0
+        elif d == 2:
+            w_0, w_1 = w[0], w[1]
+            for i in range(m):
+                columns[0, i], columns[1, i] = rows[i, 0], rows[i, 1]
+                z[i] = (b + columns[0, i] * w_0) + columns[1, i] * w_1
+        elif d == 3:
+            w_0, w_1, w_2 = w[0], w[1], w[2]
+            for i in range(m):
+                columns[0, i], columns[1, i], columns[2, i] = rows[i, 0], rows[i, 1], rows[i, 2]
+                z[i] = ((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2
+        else:
+            w_0, w_1, w_2, w_3 = w[0], w[1], w[2], w[3]
+            for i in range(m):
+                columns[0, i], columns[1, i] = rows[i, 0], rows[i, 1]
+                columns[2, i], columns[3, i] = rows[i, 2], rows[i, 3]
+                z[i] = (((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2) + columns[3, i] * w_3
     else:  # column-major X (wide row-major X is read by rows instead): each column is contiguous
         for j in range(d):
+            column = X[start : start + m, j]
             for i in range(m):
-                columns[j, i] = X[start + i, j]
+                columns[j, i] = column[i]
+        for i in range(m):
+            z[i] = b
+        for j in range(d):
+            w_j = w[j]
+            for i in range(m):
+                z[i] += columns[j, i] * w_j
 
 
 @jit(reduction=True, allocates=False)
