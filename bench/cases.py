@@ -12,6 +12,9 @@ class Size:
     rows: int
     features: int
     epochs: int  # per timed round: enough to dwarf timer noise and train()'s per-call input checks
+    # Stable for make_nba_like's features (of order 10): gradient descent needs a step below 2 / L, and
+    # L grows with the number of features, so wide data needs a smaller one.
+    learning_rate: float = 0.01
 
     @property
     def label(self):
@@ -27,7 +30,7 @@ SIZES = [
     Size("1k", 1_000, 3, 1000),
     Size("100k", 100_000, 3, 50),
     Size("1M", 1_000_000, 3, 50),
-    Size("wide", 100_000, 64, 30),
+    Size("wide", 100_000, 64, 30, learning_rate=0.001),
 ]
 # A smoke run keeps every case's features and backends. 30,000 rows of 3 features are still past numba's
 # PARALLEL_MIN_ENTRIES, so the large cases smoke-run its multi-threaded path, as they are timed.

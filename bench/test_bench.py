@@ -12,13 +12,11 @@ from cases import SIZES, backends_for, dataset
 
 import fastlogreg
 
-LEARNING_RATE = 0.01
-
 
 @functools.cache
 def reference_weights(size):
     X, y = dataset(size)
-    return fastlogreg.train(X, y, backend="numpy", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+    return fastlogreg.train(X, y, backend="numpy", learning_rate=size.learning_rate, epochs=size.epochs).weights
 
 
 CASES = [(size, backend) for size in SIZES for backend in backends_for(size) if backend != "dask"]
@@ -29,7 +27,7 @@ def test_backend(measure, size, backend):
     X, y = dataset(size)
 
     def run():
-        return fastlogreg.train(X, y, backend=backend, learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+        return fastlogreg.train(X, y, backend=backend, learning_rate=size.learning_rate, epochs=size.epochs).weights
 
     weights = measure(size.label, run, size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
@@ -45,7 +43,7 @@ def test_numba_float32(measure, size):
 
     def run():
         return fastlogreg.train(
-            X32, y, backend="numba", learning_rate=LEARNING_RATE, epochs=size.epochs, dtype="float32"
+            X32, y, backend="numba", learning_rate=size.learning_rate, epochs=size.epochs, dtype="float32"
         ).weights
 
     weights = measure(size.label, run, size.epochs)
@@ -78,7 +76,7 @@ def test_peer(measure_in_own_process, size, peer):
     from peers import time_in_own_process
 
     def run(rounds):
-        return time_in_own_process(peer, size.name, LEARNING_RATE, rounds)
+        return time_in_own_process(peer, size.name, size.learning_rate, rounds)
 
     weights = measure_in_own_process(size.label, run, size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
@@ -101,7 +99,7 @@ def test_one_thread(measure, size, what):
             for _ in range(size.epochs):
                 read_once(X)
             return None
-        return fastlogreg.train(X, y, backend="numba", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+        return fastlogreg.train(X, y, backend="numba", learning_rate=size.learning_rate, epochs=size.epochs).weights
 
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
@@ -138,7 +136,7 @@ def test_dask_cluster(measure, dask_client, size):
     X, y = dataset(size)
 
     def run():
-        return fastlogreg.train(X, y, backend="dask", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+        return fastlogreg.train(X, y, backend="dask", learning_rate=size.learning_rate, epochs=size.epochs).weights
 
     weights = measure(size.label, run, size.epochs, rounds=3)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)

@@ -15,12 +15,11 @@ from cases import Size
 
 import fastlogreg
 
-LEARNING_RATE = 0.01
 GPU_SIZES = [
     Size("tutorial", 12, 3, 20_000),
     Size("1M", 1_000_000, 3, 2_000),
     Size("10M", 10_000_000, 3, 300),
-    Size("1M-wide", 1_000_000, 32, 300),
+    Size("1M-wide", 1_000_000, 32, 300, learning_rate=0.001),
 ]
 
 
@@ -44,7 +43,7 @@ def dataset(size):
 @functools.cache
 def reference_weights(size):
     X, y = dataset(size)
-    return fastlogreg.train(X, y, backend="numba", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+    return fastlogreg.train(X, y, backend="numba", learning_rate=size.learning_rate, epochs=size.epochs).weights
 
 
 def _record_bandwidth(benchmark, size, itemsize=8):
@@ -61,7 +60,7 @@ def test_cuda(measure, benchmark, size):
     X_gpu = cuda.to_device(np.asfortranarray(X))  # on the GPU once, as a GPU user's data would be
 
     def run():
-        return fastlogreg.train(X_gpu, y, backend="cuda", learning_rate=LEARNING_RATE, epochs=size.epochs).weights
+        return fastlogreg.train(X_gpu, y, backend="cuda", learning_rate=size.learning_rate, epochs=size.epochs).weights
 
     weights = measure(size.label, run, size.epochs)
     _record_bandwidth(benchmark, size)
@@ -77,7 +76,7 @@ def test_jax_gpu(measure, size):
     from peers import jax_trainer
 
     X, y = dataset(size)
-    weights, _, _ = measure(size.label, jax_trainer(X, y, LEARNING_RATE, size.epochs), size.epochs)
+    weights, _, _ = measure(size.label, jax_trainer(X, y, size.learning_rate, size.epochs), size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
 
 
@@ -100,8 +99,8 @@ def test_torch_cuda(measure, size):
                 z = X @ w + b
                 history[k] = torch.mean(torch.nn.functional.softplus(z) - y * z)
                 residual = (torch.sigmoid(z) - y) / n
-                w = w - LEARNING_RATE * (residual @ X)
-                b = b - LEARNING_RATE * residual.sum()
+                w = w - size.learning_rate * (residual @ X)
+                b = b - size.learning_rate * residual.sum()
         torch.cuda.synchronize()
         return w.cpu().numpy()
 
