@@ -64,12 +64,13 @@ def torch_trainer(X, y, learning_rate, epochs):
 PEERS = {"jax": jax_trainer, "torch": torch_trainer}
 
 
-def time_in_own_process(peer, size_name, learning_rate, rounds):
-    """Run ``peer`` on the named case in a fresh Python process and return its round times and weights.
+def time_in_own_process(peer, size, rounds):
+    """Run ``peer`` on the case ``size`` in a fresh Python process and return its round times and weights.
 
     Each peer gets a process of its own: JAX's and PyTorch's thread pools stay alive (and may spin)
     after a call, which has slowed numba several-fold when they shared its process.
     """
+    import dataclasses
     import json
     import os
     import subprocess
@@ -77,27 +78,27 @@ def time_in_own_process(peer, size_name, learning_rate, rounds):
 
     here = os.path.dirname(os.path.abspath(__file__))
     done = subprocess.run(
-        [sys.executable, os.path.join(here, "peers.py"), peer, size_name, repr(learning_rate), str(rounds)],
+        [sys.executable, os.path.join(here, "peers.py"), peer, json.dumps(dataclasses.asdict(size)), str(rounds)],
         capture_output=True,
         text=True,
         check=False,
         cwd=here,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"{peer} on {size_name} failed:\n{done.stderr}")
+        raise RuntimeError(f"{peer} on {size.label} failed:\n{done.stderr}")
     result = json.loads(done.stdout.splitlines()[-1])
     return result["seconds"], np.array(result["weights"])
 
 
-def _main(peer, size_name, learning_rate, rounds):
+def _main(peer, size_fields, rounds):
     import json
     import time
 
-    from cases import SIZES, dataset
+    from cases import Size, dataset
 
-    size = next(size for size in SIZES if size.name == size_name)
+    size = Size(**json.loads(size_fields))  # as the parent has it: full size, or its smoke size
     X, y = dataset(size)
-    run = PEERS[peer](X, y, float(learning_rate), size.epochs)
+    run = PEERS[peer](X, y, size.learning_rate, size.epochs)
     run()  # warm-up round (PyTorch's first call, caches)
     seconds = []
     for _ in range(int(rounds)):

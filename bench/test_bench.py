@@ -76,7 +76,7 @@ def test_peer(measure_in_own_process, size, peer):
     from peers import time_in_own_process
 
     def run(rounds):
-        return time_in_own_process(peer, size.name, size.learning_rate, rounds)
+        return time_in_own_process(peer, size, rounds)
 
     weights = measure_in_own_process(size.label, run, size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)

@@ -77,7 +77,7 @@ def test_random_state_object_is_used(nba):
 
 def test_import_does_not_import_numba():
     code = (
-        "import sys, fastlogreg; fastlogreg.train([[1.0]], [1], backend='numpy', epochs=1); "
+        "import sys, fastlogreg; fastlogreg.train([[1.0]], [1], backend='numpy', solver='gd', epochs=1); "
         "print('numba' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -91,7 +91,7 @@ HUGE_ROWS = [[1, 1, 0], [1, 1, -1.5], [1, 1, -1], [-1, -1, 0], [0.5, 0.25, 0], [
 
 def _huge_model(nba):
     # a model file may hold any finite weights; these make X @ w overflow on the way for most rows
-    trained = fastlogreg.train(*nba, backend="numpy", epochs=1)
+    trained = fastlogreg.train(*nba, backend="numpy", solver="gd", epochs=1)
     return dataclasses.replace(trained, weights=np.array([1e308, 1e308, 1e308]), bias=-1e308)
 
 

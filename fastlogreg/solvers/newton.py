@@ -79,6 +79,8 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             "of the features); scale X's features, for example with standardize=True"
         )
     history: list[float] = []
+    if problem.epochs == 0:  # nothing asked but the loss at the start
+        return _fit(theta, loss, history, converged=False)
     while True:
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
@@ -90,12 +92,11 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
         if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
             return _polished(evaluate, theta, loss, step, history)
         if len(history) == problem.epochs:
-            if problem.epochs:
-                warnings.warn(
-                    f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+            warnings.warn(
+                f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
         trial = _line_search(evaluate, theta, loss, step, slope)
