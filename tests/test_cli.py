@@ -346,8 +346,9 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "y.npy", y)
     command = [sys.executable, "-m", "fastlogreg", "train", "--x", "X.npy", "--y", "y.npy", "--solver", "gd"]
+    subprocess.run([*command, "--epochs", "1"], cwd=tmp_path, capture_output=True, check=True)  # compiled first
     process = subprocess.Popen([*command, "--epochs", "1000000"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # imports, loading the kernels, and into the epochs
+    time.sleep(3.0)  # imports, loading the kernels, and into the epochs
     process.send_signal(signal.SIGINT)
     sent = time.perf_counter()
     _, stderr = process.communicate(timeout=60)
