@@ -8,6 +8,7 @@ import functools
 import importlib.util
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from . import training
 from .backends import BACKEND_NAMES, available_backends
 from .data import NBA_ROOKIE_DRAFT, bundled_path, check_csv_labels, make_nba_like, read_csv, read_npy
 from .result import load
+from .solvers import ConvergenceWarning
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from .solvers.newton import DEFAULT_MAX_ITERATIONS
 from .validation import DTYPES, INITS, REDUCTIONS, SOLVERS
@@ -161,7 +163,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     command = {"train": _train, "predict": _predict, "bench": _bench}[args.command]
     try:
-        return command(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)  # a fit that is not the optimum: say so
+            status = command(args)
+        for warning in caught:
+            print(f"fastlogreg: warning: {warning.message}", file=sys.stderr)
+        return status
     except USER_ERRORS as error:
         if args.debug:
             raise

@@ -1,7 +1,13 @@
-"""The command line, run as a user would: in a subprocess, from a folder outside the checkout."""
+"""The command line, from a folder outside the checkout: most cases through ``cli.main`` in this process
+(a new process per case would spend most of the file's time importing numba), and the ones that need
+one as a user starts it — ``python -m fastlogreg``, the console script, Ctrl-C — in a subprocess."""
 
+import contextlib
+import io
+import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +28,33 @@ TUTORIAL_FLAGS = [
 
 
 def run(args, cwd):
+    """``fastlogreg ARGS`` in this process: its exit status, stdout and stderr, as a subprocess would give."""
+    from fastlogreg.cli import main
+
+    out, err, start = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(args)
+            except SystemExit as exit:  # argparse's --help and usage errors
+                status = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+            except Exception:  # what Python would print for an uncaught error, with its status 1
+                traceback.print_exc()
+                status = 1
+    finally:
+        os.chdir(start)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
+
+
+def run_process(args, cwd):
     return subprocess.run([sys.executable, "-m", "fastlogreg", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_python_m_fastlogreg_reproduces_the_tutorial(tmp_path):
+    done = run_process(["train", "--backend", "numba", *TUTORIAL_FLAGS], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "loss after training:  6.220960326814549" in done.stdout
 
 
 def test_train_reproduces_the_tutorial(tmp_path, backend):

@@ -4,8 +4,8 @@ pip's llvmlite has no vector math library: math.exp and math.log1p are scalar ca
 from vectorizing. These versions use only +, *, / and bit moves. They stay within a few units in the last place of
 libm over their whole domain (tests/test_numba_kernel.py): the tutorial's figures are reproduced to
 the last printed digit. The row loops are bound by the latency of each row's chain of dependent
-operations, so the polynomials are evaluated by Estrin's scheme, which shortens that chain. Divisions are the slowest vector operation,
-so each row pays for one.
+operations, so the polynomials are evaluated by Estrin's scheme, which shortens that chain. Divisions
+are the slowest vector operation, so each row pays for one.
 """
 
 from .numba_config import jit
