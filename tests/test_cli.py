@@ -368,7 +368,15 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
 
     # the bundled 12 rows for 10**8 epochs: minutes of training, with kernels the tests above compiled
     command = [sys.executable, "-m", "fastlogreg", "train", "--solver", "gd", "--epochs", "100000000"]
-    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    # SIGINT at its default in the child, even where this test runs in the background (SIGINT ignored),
+    # so that Python installs its Ctrl-C handler as in a terminal
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(3.0)  # imports, loading the kernels, and into the epochs
     process.send_signal(signal.SIGINT)
     sent = time.perf_counter()

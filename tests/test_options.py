@@ -214,6 +214,8 @@ def test_compiled_runs_return_to_python_in_short_blocks_and_prepare_once(monkeyp
 def test_ctrl_c_stops_training_within_a_second(backend_name):
     code = (
         "import os, signal, threading, time, fastlogreg\n"
+        # Python's Ctrl-C handler even where this test runs in the background, whose SIGINT is ignored
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "X, y = fastlogreg.make_nba_like(20_000)\n"
         f"fastlogreg.train(X[:100], y[:100], backend={backend_name!r}, solver='gd', epochs=2)  # compiled\n"
         "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
