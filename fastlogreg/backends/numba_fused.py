@@ -120,9 +120,8 @@ def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, l
         for j in range(d):
             squared_norm += w[j] * w[j]
         loss = totals[0] * scale + 0.5 * l2 * squared_norm  # L2 penalty on w, not b
-        settled = abs(previous - loss) < tol * abs(previous) or (
-            loss == 0.0 and tol >= 0.0
-        )  # gradient_descent._settled
+        # the stopping rule of solvers.gradient_descent._settled (tol NaN: never)
+        settled = abs(previous - loss) < tol * abs(previous) or (loss == 0.0 and tol >= 0.0)
         if epoch == epochs or settled:
             return b, loss, epoch
         loss_history[epoch] = loss
@@ -221,11 +220,16 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
     for i in range(padded):
         columns[d, i] = exp_nonpositive(-abs(z[i]))  # e^-|z| in (0, 1]: never overflows
     for i in range(padded):
-        z_i, y_i, e = z[i], loss_terms[i], columns[d, i]
-        log1p_e, inverse = log1p_and_reciprocal(e)
-        loss_terms[i] = max(z_i, 0.0) + log1p_e - y_i * z_i  # log(1 + e^z) - y z
-        z[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # residual p - y, reusing z's buffer
+        loss_terms[i], z[i], _ = _row_terms(z[i], loss_terms[i], columns[d, i])  # z's buffer: the residuals
     _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c)
+
+
+@jit(inline="always")
+def _row_terms(z, y, e):
+    """A row's loss log(1 + e^z) - y z, its residual p - y and 1 / (1 + e), from its score z, its label y
+    and e = e^-|z|: one division serves the log and the sigmoid."""
+    log1p_e, inverse = log1p_and_reciprocal(e)
+    return max(z, 0.0) + log1p_e - y * z, (inverse if z >= 0 else e * inverse) - y, inverse
 
 
 @jit(inline="always")
@@ -394,25 +398,16 @@ def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t):
         start = c * rows_per_chunk
         m = min(rows_per_chunk, n - start)
         padded = (m + PAD_ROWS - 1) // PAD_ROWS * PAD_ROWS
-        for j in range(d):
-            for i in range(m):
-                columns[j, i] = X[start + i, j]
+        _columns_and_scores(X, start, m, w, b, columns, residuals)  # the scores first, in the residuals' buffer
+        chunk_labels = labels[start : start + m]  # a view: see _columns_and_scores
+        for i in range(m):
+            loss_terms[i] = chunk_labels[i]  # the labels, until their loss terms replace them
+        for i in range(m, padded):
+            residuals[i] = loss_terms[i] = 0.0  # rows past the chunk: computed, never summed
         for i in range(padded):
             columns[d, i] = 1.0
-            residuals[i] = b  # the scores first
-            loss_terms[i] = labels[start + i] if i < m else 0.0  # the labels, until replaced
-        for j in range(d):
-            w_j = w[j]
-            for i in range(m):
-                residuals[i] += columns[j, i] * w_j
-        for i in range(m, padded):
-            residuals[i] = 0.0  # rows past the chunk: computed, never summed
-        for i in range(padded):
-            z_i, y_i = residuals[i], loss_terms[i]
-            e = exp_nonpositive(-abs(z_i))  # e^-|z| in (0, 1]: never overflows
-            log1p_e, inverse = log1p_and_reciprocal(e)  # log(1 + e), 1 / (1 + e)
-            loss_terms[i] = max(z_i, 0.0) + log1p_e - y_i * z_i  # log(1 + e^z) - y z
-            residuals[i] = (inverse if z_i >= 0 else e * inverse) - y_i  # p - y
+            e = exp_nonpositive(-abs(residuals[i]))  # e^-|z| in (0, 1]: never overflows
+            loss_terms[i], residuals[i], inverse = _row_terms(residuals[i], loss_terms[i], e)
             weighted[d, i] = e * inverse * inverse  # p (1 - p) = e / (1 + e)^2, for either sign of z
         for j in range(d):
             for i in range(m):
