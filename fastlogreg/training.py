@@ -146,13 +146,7 @@ def train(
     )
     with monitor:
         fit = SOLVERS[problem.solver](chosen, data, weights, bias, problem, monitor)
-    weights, bias, loss = fit.weights, fit.bias, fit.loss
-    if not (math.isfinite(loss) and math.isfinite(bias) and np.isfinite(weights).all()):
-        raise FloatingPointError(
-            f"training diverged: the {problem.backend} backend reached non-finite weights or loss with "
-            f"learning_rate={problem.learning_rate}; lower learning_rate, scale X's features "
-            "(standardize=True), or use solver='newton', which needs no learning rate"
-        )
+    weights, bias, loss = fit.weights, fit.bias, fit.loss  # finite: each solver raises where they would not be
     if problem.standardize:
         weights, bias = standardization.to_original(weights, bias)
     return TrainResult(

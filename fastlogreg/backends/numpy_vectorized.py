@@ -24,8 +24,7 @@ def curvature_sums(data, weights, bias) -> Curvature:
     X, y = data
     with np.errstate(over="ignore", invalid="ignore"):
         z = X @ weights + bias
-        softplus, p = log1pexp_and_sigmoid(z)
-        e = np.exp(-np.abs(z))
+        softplus, p, e = _stable_terms(z)
         curvature = e / (1.0 + e) ** 2  # p (1 - p), without the cancellation of 1 - p near p = 1
         X1 = np.column_stack([X, np.ones(X.shape[0])])  # the bias as a feature that is always 1
         hessian = (X1.T * curvature) @ X1
@@ -35,7 +34,12 @@ def curvature_sums(data, weights, bias) -> Curvature:
 
 def log1pexp_and_sigmoid(z):
     """log(1 + e^z) and 1/(1 + e^-z) elementwise, both from one e^-|z| that cannot overflow."""
-    e = np.exp(-np.abs(z))  # in (0, 1]
+    return _stable_terms(z)[:2]
+
+
+def _stable_terms(z):
+    """log(1 + e^z), 1/(1 + e^-z) and the e^-|z| in (0, 1] they are both computed from."""
+    e = np.exp(-np.abs(z))
     softplus = np.maximum(z, 0.0) + np.log1p(e)
     sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return softplus, sigmoid
+    return softplus, sigmoid, e

@@ -34,11 +34,13 @@ def gradient_descent(backend: Backend, data, weights, bias, problem, monitor: Mo
             fit = _in_compiled_blocks(backend, data, weights, bias, descent, problem.epochs, monitor)
         else:
             fit = _epoch_by_epoch(backend, data, weights, bias, descent, problem.epochs, monitor)
-    if fit.loss_history.size and fit.loss > fit.loss_history[0] * (1 + RISE_TOLERANCE):
+    history = fit.loss_history
+    overflowed = not (math.isfinite(fit.loss) and math.isfinite(fit.bias) and np.isfinite(fit.weights).all())
+    if overflowed or (history.size and fit.loss > history[0] * (1 + RISE_TOLERANCE)):
+        change = "overflowed" if overflowed else f"rose from {history[0]:.6g} to {fit.loss:.6g}"
         raise FloatingPointError(
-            f"gradient descent diverged: the loss rose from {fit.loss_history[0]:.6g} to {fit.loss:.6g} with "
-            f"learning_rate={problem.learning_rate:g}; lower learning_rate, standardize=True, or use "
-            "solver='newton', which needs no learning rate"
+            f"training diverged: gradient descent's loss {change} with learning_rate={problem.learning_rate:g}; "
+            "lower learning_rate, standardize=True, or use solver='newton', which needs no learning rate"
         )
     return fit
 
