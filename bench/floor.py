@@ -8,6 +8,8 @@ into several accumulators and runs at memory (or cache) bandwidth, not at the la
 import numba
 import numpy as np
 
+_FLAGS = dict(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+
 
 def read_once(X):
     """Sum of every entry of X (float32 or float64, C or Fortran contiguous), each read once."""
@@ -16,14 +18,20 @@ def read_once(X):
     return _sum_in_slices(X.ravel(order="K"), numba.get_num_threads())  # a view: X in memory order
 
 
-@numba.njit(parallel=True, nogil=True, cache=True, fastmath={"reassoc", "contract"})
+@numba.njit(parallel=True, **_FLAGS)
 def _sum_in_slices(flat, parts):
     size = flat.shape[0]
     partials = np.zeros(parts)
     for part in numba.prange(parts):
-        start, stop = part * size // parts, (part + 1) * size // parts
-        total = 0.0
-        for i in range(start, stop):
-            total += flat[i]
-        partials[part] = total
+        # Each slice is a view summed by a function of its own: inside prange's generated code numba loses
+        # the knowledge that `flat` is contiguous, and the loop then loads one element at a time (2-3x slower).
+        partials[part] = _sum(flat[part * size // parts : (part + 1) * size // parts])
     return partials.sum()
+
+
+@numba.njit(**_FLAGS)
+def _sum(values):
+    total = 0.0
+    for i in range(values.shape[0]):
+        total += values[i]
+    return total
