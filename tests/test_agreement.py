@@ -9,7 +9,7 @@ from problems import REFERENCE, assert_agree, random_problem, stable_learning_ra
 
 import fastlogreg
 
-SHAPES = [(1, 1), (2, 1), (1, 4), (3, 20), (37, 1), (50, 4), (200, 7)]
+SHAPES = [(1, 1), (2, 1), (1, 4), (3, 20), (37, 1), (45, 9), (50, 4), (200, 7)]
 
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])

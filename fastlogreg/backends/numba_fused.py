@@ -291,11 +291,16 @@ def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
         total += z[i]
     partials[c, 1] = total
     d = X.shape[1]
-    if by_rows:  # accumulate along wide contiguous rows of X
-        partials[c, 2:] = 0.0
-        for i in range(m):
+    if by_rows:  # accumulate along wide contiguous rows of X, four rows per sweep of the gradient
+        gradient, rows = partials[c, 2:], X[start : start + m]
+        gradient[:] = 0.0
+        for i in range(0, m - m % 4, 4):
+            z_0, z_1, z_2, z_3 = z[i], z[i + 1], z[i + 2], z[i + 3]
             for j in range(d):
-                partials[c, 2 + j] += z[i] * X[start + i, j]
+                gradient[j] += ((z_0 * rows[i, j] + z_1 * rows[i + 1, j]) + z_2 * rows[i + 2, j]) + z_3 * rows[i + 3, j]
+        for i in range(m - m % 4, m):
+            for j in range(d):
+                gradient[j] += z[i] * rows[i, j]
     else:
         for j in range(d):
             total = 0.0
