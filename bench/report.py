@@ -10,9 +10,7 @@ import json
 import re
 import sys
 
-CASE = re.compile(
-    r"test_(backend|numba_float32|memory_floor|peer|dask_cluster|one_thread)(?:\[(?:([^-\]]+))(?:-(\w+))?\])?"
-)
+CASE = re.compile(r"test_(backend|numba_float32|memory_floor|peer|dask_cluster)(?:\[(?:([^-\]]+))(?:-(\w+))?\])?")
 COLUMNS = ["python", "numpy", "numba", "numba float32", "dask, 2 workers", "jax", "torch", "read X once"]
 
 
@@ -24,7 +22,6 @@ def column_name(test_name):
         "memory_floor": "read X once",
         "peer": second,
         "dask_cluster": "dask, 2 workers",
-        "one_thread": f"{first}, 1 thread",
     }[kind]
 
 
@@ -39,44 +36,56 @@ GOALS = {  # issue 9's "What must be true", per shape
 }
 
 
-def ratio_lines(table):
+INTERLEAVED = {  # test_interleaved_ratios' ratios: each the median over rounds that ran every contender in turn
+    "floor": ("epoch time / one read of X", True),
+    "float32": ("numba float32 speed / float64", False),
+    "threads": ("numba's speed-up, 1 thread to all / the floor's", False),
+}
+
+
+def ratio_lines(table, interleaved):
     """(shape, ratio, measured, goal, met) for each ratio issue 9 asks for."""
-    return [line for group, goal in GOALS.items() for line in _group_ratios(group, goal, dict(table.get(group, {})))]
+    return [
+        line
+        for group, goal in GOALS.items()
+        for line in _group_ratios(group, goal, table.get(group, {}), interleaved.get(group, {}))
+    ]
 
 
-def _group_ratios(group, goal, rates):
+def _group_ratios(group, goal, rates, interleaved):
     lines = []
 
-    def add(key, what, numerator, denominator, at_most=False):
-        if key in goal and rates.get(numerator) and rates.get(denominator):
-            measured = rates[numerator] / rates[denominator]
-            met = measured <= goal[key] if at_most else measured >= goal[key]
-            lines.append((group, what, measured, f"{'<=' if at_most else '>='} {goal[key]}", met))
+    def add(key, what, measured, at_most=False):
+        met = measured <= goal[key] if at_most else measured >= goal[key]
+        lines.append((group, what, measured, f"{'<=' if at_most else '>='} {goal[key]}", met))
 
-    add("floor", "epoch time / one read of X", "read X once", "numba", at_most=True)
-    add("numpy", "numba / numpy", "numba", "numpy")
+    def add_rates(key, what, numerator, denominator):
+        if key in goal and rates.get(numerator) and rates.get(denominator):
+            add(key, what, rates[numerator] / rates[denominator])
+
+    add_rates("numpy", "numba / numpy", "numba", "numpy")
     peers = [peer for peer in ("jax", "torch") if rates.get(peer)]
     if peers:
         best = max(peers, key=rates.get)
-        add("peer", f"numba / best peer ({best})", "numba", best)
-    add("jax", "numba / jax", "numba", "jax")
-    add("float32", "numba float32 / float64", "numba float32", "numba")
-    if rates.get("numba, 1 thread") and rates.get("floor, 1 thread") and rates.get("read X once"):
-        rates["numba speed-up"] = rates["numba"] / rates["numba, 1 thread"]
-        rates["floor speed-up"] = rates["read X once"] / rates["floor, 1 thread"]
-        add("threads", "numba's speed-up, 1 thread to all / the floor's", "numba speed-up", "floor speed-up")
+        add_rates("peer", f"numba / best peer ({best})", "numba", best)
+    add_rates("jax", "numba / jax", "numba", "jax")
+    for key, (what, at_most) in INTERLEAVED.items():
+        if key in goal and key in interleaved:
+            add(key, what, interleaved[key], at_most)
     return lines
 
 
 def main(path):
     with open(path) as file:
         run = json.load(file)
-    table = {}
-    optimum = [bench for bench in run["benchmarks"] if bench["name"].startswith("test_time_to_optimum")]
+    table, interleaved, optimum = {}, {}, []
     for bench in run["benchmarks"]:
-        if bench in optimum:
-            continue
-        table.setdefault(bench["group"], {})[column_name(bench["name"])] = bench["extra_info"]["epochs_per_s"]
+        if bench["name"].startswith("test_time_to_optimum"):
+            optimum.append(bench)
+        elif bench["name"].startswith("test_interleaved_ratios"):
+            interleaved[bench["group"]] = bench["extra_info"]["ratios"]
+        else:
+            table.setdefault(bench["group"], {})[column_name(bench["name"])] = bench["extra_info"]["epochs_per_s"]
     print("Epochs per second (median round):\n")
     print("| rows x features | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
@@ -86,7 +95,7 @@ def main(path):
     print("\nThe goals of issue 9:\n")
     print("| rows x features | ratio | measured | goal | met |")
     print("|---|---|---|---|---|")
-    for group, what, measured, goal, met in ratio_lines(table):
+    for group, what, measured, goal, met in ratio_lines(table, interleaved):
         print(f"| {group} | {what} | {measured:.2f} | {goal} | {'yes' if met else 'no'} |")
     if optimum:
         print_time_to_optimum(optimum)
