@@ -15,7 +15,7 @@ COLUMNS = ["python", "numpy", "numba", "numba float32", "dask, 2 workers", "jax"
 
 
 def column_name(test_name):
-    kind, first, second = CASE.match(test_name).groups()
+    kind, _, second = CASE.match(test_name).groups()
     return {
         "backend": second,
         "numba_float32": "numba float32",
