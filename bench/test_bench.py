@@ -117,9 +117,9 @@ def test_interleaved_ratios(request, benchmark, size):
     timing = request.config.getoption("benchmark_only")
     benchmark.disabled = not timing
     benchmark.group = size.label
-    seconds = benchmark.pedantic(time_in_turn, args=(contenders, 7 if timing else 1), rounds=1, iterations=1)
-    np.testing.assert_allclose(train(X, "float64"), reference_weights(size), rtol=1e-9)
-    np.testing.assert_allclose(train(X32, "float32"), reference_weights(size), rtol=1e-4)
+    seconds, results = benchmark.pedantic(time_in_turn, args=(contenders, 7 if timing else 1), rounds=1, iterations=1)
+    np.testing.assert_allclose(results["numba"], reference_weights(size), rtol=1e-9)
+    np.testing.assert_allclose(results["numba float32"], reference_weights(size), rtol=1e-4)
     if timing:
         rounds = [dict(zip(seconds, times, strict=True)) for times in zip(*seconds.values(), strict=True)]
         benchmark.extra_info["ratios"] = {
@@ -134,14 +134,15 @@ def test_interleaved_ratios(request, benchmark, size):
 
 
 def time_in_turn(contenders, rounds):
-    """{name: [seconds of each round]}: every round runs each contender once, in turn, after a warm-up round."""
-    seconds = {name: [] for name in contenders}
+    """({name: [seconds of each round]}, {name: its last result}): every round runs each contender once,
+    in turn, after a warm-up round."""
+    seconds, results = {name: [] for name in contenders}, {}
     for _ in range(rounds + 1):
         for name, run in contenders.items():
             start = time.perf_counter()
-            run()
+            results[name] = run()
             seconds[name].append(time.perf_counter() - start)
-    return {name: times[1:] for name, times in seconds.items()}
+    return {name: times[1:] for name, times in seconds.items()}, results
 
 
 def on_one_thread(run):
@@ -149,7 +150,7 @@ def on_one_thread(run):
         threads = numba.get_num_threads()
         numba.set_num_threads(1)
         try:
-            run()
+            return run()
         finally:
             numba.set_num_threads(threads)
 
