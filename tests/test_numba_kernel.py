@@ -106,10 +106,7 @@ def test_concurrent_calls_from_threads_give_the_serial_answer():
 def test_no_copy_of_x(layout, dtype):
     X, y = make_nba_like(400_000, dtype=dtype)
     X = np.asfortranarray(X) if layout == "F" else X
-    warm_up = np.asfortranarray(X[:1000]) if layout == "F" else X[:1000]
-    fastlogreg.train(
-        warm_up, y[:1000], backend="numba", solver="gd", epochs=1, dtype=dtype
-    )  # compile outside the trace
+    fastlogreg.train(X, y, backend="numba", solver="gd", epochs=1, dtype=dtype)  # compile outside the trace
     tracemalloc.start()
     fastlogreg.train(X, y, backend="numba", solver="gd", epochs=3, dtype=dtype)
     _, peak = tracemalloc.get_traced_memory()
@@ -124,7 +121,7 @@ def test_memmap_trains_without_copying(tmp_path):
     np.save(tmp_path / "X.npy", X)
     mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
     expected = fastlogreg.train(X, y, backend="numba", solver="gd", epochs=3)
-    fastlogreg.train(mapped[:1000], y[:1000], backend="numba", solver="gd", epochs=1)  # compile for read-only X first
+    fastlogreg.train(mapped, y, backend="numba", solver="gd", epochs=1)  # compile for read-only X first
     tracemalloc.start()
     result = fastlogreg.train(mapped, y, backend="numba", solver="gd", epochs=3)
     _, peak = tracemalloc.get_traced_memory()

@@ -67,6 +67,40 @@ def test_a_threading_layer_the_user_chose_is_kept():
 # --- numba's on-disk cache -----------------------------------------------------------------------
 
 
+def test_kernels_compiled_beside_cached_ones_load_from_the_cache(tmp_path):
+    # numba issue #8578: a cached kernel that calls a parallel one, compiled in a process that had loaded
+    # the parallel one from the disk cache, crashed the next process that loaded it (segfault). Here the
+    # first process caches the descent kernels, the second compiles the other entry points beside them,
+    # and the third loads those.
+    code = """
+        import sys
+        import numpy as np
+        import fastlogreg
+        from fastlogreg.backends import numba_fused
+
+        rng = np.random.default_rng(0)
+        found = []
+        for rows in (200, 30_000):  # one thread, then all cores
+            X = rng.standard_normal((rows, 3))
+            y = (X @ [1.0, -0.5, 0.25] + rng.standard_normal(rows) > 0).astype(float)
+            if sys.argv[1] == "descent":
+                found.append(fastlogreg.train(X, y, backend="numba", learning_rate=1e-3, epochs=5).loss)
+            else:
+                found.append(fastlogreg.train(X, y, backend="numba", solver="newton").loss)
+                labels = y.astype(np.uint8)
+                found.append(numba_fused.gradient_sums((X, labels), np.ones(3), 0.5).loss)
+                found.append(float(numba_fused.block_sums(X, labels, np.ones(3), 0.5)[0]))
+        print(*map(repr, found))
+    """
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = [
+        subprocess.run([sys.executable, "-c", textwrap.dedent(code), which], capture_output=True, text=True, env=env)
+        for which in ("descent", "the others", "the others")
+    ]
+    assert [run.returncode for run in runs] == [0, 0, 0], runs[-1].stderr[-2000:]
+    assert len(runs[1].stdout.split()) == 6 and runs[2].stdout == runs[1].stdout  # from the cache, the same bits
+
+
 def _kernel_module(folder: Path, name: str):
     """A module with one function, in a folder of its own (so numba may cache next to it)."""
     import importlib.util

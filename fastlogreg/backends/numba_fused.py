@@ -75,15 +75,16 @@ def gradient_sums(data, weights, bias) -> Gradient:
     """One fused pass: the summed loss and gradient at (weights, bias)."""
     X, labels = data
     layout = layout_of(X)
+    pass_totals = _pass_totals_parallel if layout.parallel else _pass_totals_serial
     with _entered(layout):
-        totals = _pass_totals(X, labels, weights, float(bias), layout)
+        totals = pass_totals(X, labels, weights, float(bias), layout)
     return Gradient(float(totals[0]), totals[2:], float(totals[1]))
 
 
 def block_sums(X, labels, w, b):
     """[summed loss, gradient of b, gradient of w...] over all rows of X, on this thread: the kernel the
     dask backend runs on each block."""
-    return _pass_totals(X, labels, w, float(b), layout_of(X, parallel=False))
+    return _pass_totals_serial(X, labels, w, float(b), layout_of(X, parallel=False))
 
 
 def descend(data, weights, bias, descent: Descent, epochs, previous_loss, gradient) -> DescentState:
@@ -94,15 +95,30 @@ def descend(data, weights, bias, descent: Descent, epochs, previous_loss, gradie
     totals = np.empty(X.shape[1] + 2) if gradient is None else gradient.copy()
     settings = (descent.learning_rate, descent.scale, descent.l2, descent.tol)
     layout = layout_of(X)
+    run = _descend_parallel if layout.parallel else _descend_serial
     with _entered(layout):
-        bias, loss, epochs_run = _descend(
+        bias, loss, epochs_run = run(
             X, labels, w, float(bias), settings, epochs, previous_loss, totals, gradient is not None, layout,
             loss_history,
         )  # fmt: skip
     return DescentState(w, bias, loss, loss_history[:epochs_run], totals)
 
 
+# Every kernel that runs chunks in parallel is an entry point called from Python, compiled with
+# parallel=True around an inlined body, never a parallel function called by another compiled one: numba
+# loads such a caller from its disk cache into a crash when it was compiled in a process that had loaded
+# the parallel callee from the cache (numba issue #8578; tests/test_reliability.py reproduces it).
 @jit()
+def _descend_serial(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history):
+    return _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history)
+
+
+@jit(parallel=True)
+def _descend_parallel(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history):
+    return _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history)
+
+
+@jit(inline="always")
 def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history):
     """Gradient descent in place on w and totals; returns the final bias, the loss there and the epochs run.
 
@@ -133,6 +149,16 @@ def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, l
 
 
 @jit()
+def _pass_totals_serial(X, labels, w, b, layout):
+    return _pass_totals(X, labels, w, b, layout)
+
+
+@jit(parallel=True)
+def _pass_totals_parallel(X, labels, w, b, layout):
+    return _pass_totals(X, labels, w, b, layout)
+
+
+@jit(inline="always")
 def _pass_totals(X, labels, w, b, layout):
     d = X.shape[1]
     partials = np.empty(((X.shape[0] + layout.rows_per_chunk - 1) // layout.rows_per_chunk, d + 2))
@@ -163,7 +189,7 @@ def _add_in_order(partials, totals):
             totals[k] += partials[c, k]
 
 
-@jit(parallel=True)
+@jit(inline="always")  # a prange: parallel inside the parallel=True entry points that inline it
 def _chunk_sums_parallel(X, labels, w, b, rows_per_chunk, by_rows, partials):
     n, d = X.shape
     chunks = partials.shape[0]
