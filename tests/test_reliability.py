@@ -53,6 +53,30 @@ def test_forked_children_of_a_parallel_trainer_train_correctly():
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
+def test_a_child_forked_while_a_parallel_kernel_runs_can_train():
+    # The parent holds the lock around parallel kernels (as a thread inside one would) when it forks.
+    code = """
+        import multiprocessing
+        import numpy as np
+        import fastlogreg
+        from fastlogreg.backends import numba_fused
+        from fastlogreg.data import make_nba_like
+
+        def fit(seed):
+            X, y = make_nba_like(100_000, random_state=seed)
+            return fastlogreg.train(X, y, backend="numba", epochs=5).weights
+
+        if __name__ == "__main__":
+            expected = fit(1)
+            with numba_fused._PARALLEL_LOCK, multiprocessing.get_context("fork").Pool(1) as pool:
+                child = pool.apply_async(fit, (1,)).get(timeout=60)
+            np.testing.assert_array_equal(child, expected)
+            print("ok")
+    """
+    done = _run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
 def test_a_threading_layer_the_user_chose_is_kept():
     code = """
         import numba

@@ -14,6 +14,7 @@ How an epoch runs, and why:
 """
 
 import contextlib
+import os
 import threading
 from typing import NamedTuple
 
@@ -26,9 +27,20 @@ from .numba_math import exp_nonpositive, log1p_and_reciprocal
 
 # Below this many entries of X, one thread is faster than waking the others every epoch.
 PARALLEL_MIN_ENTRIES = 1 << 16
-# numba's default "workqueue" threading layer aborts when two threads enter parallel code at once;
-# the parallel kernel is entered by one train() at a time (it uses every core anyway).
+# numba's "workqueue" threading layer (what numba_config's "forksafe" choice gets without TBB) aborts
+# when two threads enter parallel code at once: one train() at a time enters a parallel kernel (it
+# uses every core anyway).
 _PARALLEL_LOCK = threading.Lock()
+
+
+def _unlock_in_child() -> None:
+    """A fork()ed child gets a fresh lock: one copied while another thread held it would never open."""
+    global _PARALLEL_LOCK
+    _PARALLEL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_unlock_in_child)
 # Tasks per parallel epoch: several per core on 16 cores, so that threads stay balanced. (Not the
 # thread count: numba.get_num_threads() in compiled code would stop it from being cached.)
 PARALLEL_TASKS = 64
@@ -291,7 +303,7 @@ def _columns_and_scores(X, start, m, w, b, columns, z):
                 columns[0, i], columns[1, i] = rows[i, 0], rows[i, 1]
                 columns[2, i], columns[3, i] = rows[i, 2], rows[i, 3]
                 z[i] = (((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2) + columns[3, i] * w_3
-    else:  # column-major X (wide row-major X is read by rows instead): each column is contiguous
+    else:  # column-major X, each column contiguous; or wide row-major X in the curvature pass, gathered
         for j in range(d):
             column = X[start : start + m, j]
             for i in range(m):
