@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cuda_cases import CASES, STOP_AT, run_cases
+from tutorial_figures import LOSS_AFTER, LOSS_BEFORE
 
 import fastlogreg
 
@@ -22,8 +23,6 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("numba_cuda") is None, reason="backend='cuda' needs numba-cuda: pip install numba-cuda"
 )
 HERE = Path(__file__).parent
-LOSS_BEFORE = 70.75679650741478  # the tutorial's printed figures (tests/test_tutorial.py)
-LOSS_AFTER = 6.220960326814549
 
 
 @pytest.fixture(scope="module")
