@@ -69,7 +69,7 @@ def test_simulated_tutorial_figures(simulated):
     assert loss == pytest.approx(LOSS_AFTER, rel=1e-9)
 
 
-def test_simulated_callback_stops_and_options_took_effect(simulated, reference):
+def test_simulated_callback_stops_and_options_took_effect(simulated):
     cases = simulated["cases"]
     assert cases["callback_stops"][4] == STOP_AT and [done for done, _ in cases["callback_stops"][6]] == [7, 14, 21]
     assert cases["gd_l2_tol"][5] and cases["gd_l2_tol"][4] < CASES["gd_l2_tol"][2]["epochs"]  # tol stopped it
