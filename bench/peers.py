@@ -1,5 +1,6 @@
-"""The same full-batch training in JAX and in PyTorch (CPU), for comparison: mean BCE on the raw score,
-the loss recorded every epoch, the gradient X^T (p - y) / n, plain gradient-descent steps."""
+"""The same full-batch training in JAX and in PyTorch, for comparison (on the CPU; PyTorch on the GPU too,
+for bench/test_gpu.py): mean BCE on the raw score, the loss recorded every epoch, the gradient X^T (p - y) / n,
+plain gradient-descent steps."""
 
 import numpy as np
 
@@ -36,27 +37,29 @@ def jax_trainer(X, y, learning_rate, epochs):
     return run
 
 
-def torch_trainer(X, y, learning_rate, epochs):
-    """Eager PyTorch on the CPU, float64, gradients written out (no autograd overhead)."""
+def torch_trainer(X, y, learning_rate, epochs, device="cpu"):
+    """Eager PyTorch on ``device`` ("cpu" or "cuda"), float64, gradients written out (no autograd overhead).
+    The bias stays a tensor on the device: reading it back every epoch would wait for the GPU each time."""
     import torch
 
     X, y = (
-        torch.from_numpy(np.ascontiguousarray(X, dtype=np.float64)),
-        torch.from_numpy(np.asarray(y, dtype=np.float64)),
+        torch.from_numpy(np.ascontiguousarray(X, dtype=np.float64)).to(device),
+        torch.from_numpy(np.asarray(y, dtype=np.float64)).to(device),
     )
     n = X.shape[0]
 
     def run():
-        w, b = torch.zeros(X.shape[1], dtype=torch.float64), 0.0
-        history = torch.empty(epochs, dtype=torch.float64)
+        w = torch.zeros(X.shape[1], dtype=torch.float64, device=device)
+        b = torch.zeros((), dtype=torch.float64, device=device)
+        history = torch.empty(epochs, dtype=torch.float64, device=device)
         with torch.no_grad():
             for k in range(epochs):
                 z = X @ w + b
                 history[k] = torch.mean(torch.nn.functional.softplus(z) - y * z)
                 residual = (torch.sigmoid(z) - y) / n
                 w = w - learning_rate * (residual @ X)
-                b = b - learning_rate * float(residual.sum())
-        return w.numpy(), b, history.numpy()
+                b = b - learning_rate * residual.sum()
+        return w.cpu().numpy(), float(b), history.cpu().numpy()  # copies back: the device has finished
 
     return run
 

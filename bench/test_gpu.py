@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 import pytest
-from cases import Size
+from cases import Size, dataset
 
 import fastlogreg
 
@@ -36,14 +36,14 @@ pytestmark = [
 
 
 @functools.cache
-def dataset(size):
-    return fastlogreg.data.make_nba_like(size.rows, n_features=size.features, random_state=0)
-
-
-@functools.cache
 def reference_weights(size):
     X, y = dataset(size)
     return fastlogreg.train(X, y, backend="numba", learning_rate=size.learning_rate, epochs=size.epochs).weights
+
+
+def group(size):
+    """The GPU cases' benchmark group, apart from the CPU cases' of the same size (bench/test_bench.py)."""
+    return f"GPU, {size.label}"
 
 
 def _record_bandwidth(benchmark, size, itemsize=8):
@@ -52,7 +52,7 @@ def _record_bandwidth(benchmark, size, itemsize=8):
         benchmark.extra_info["GB_per_s"] = bytes_per_epoch * size.epochs / benchmark.stats.stats.median / 1e9
 
 
-@pytest.mark.parametrize("size", GPU_SIZES, ids=[s.name for s in GPU_SIZES])
+@pytest.mark.parametrize("size", GPU_SIZES, ids=[s.name for s in GPU_SIZES], indirect=True)
 def test_cuda(measure, benchmark, size):
     from numba import cuda
 
@@ -62,13 +62,13 @@ def test_cuda(measure, benchmark, size):
     def run():
         return fastlogreg.train(X_gpu, y, backend="cuda", learning_rate=size.learning_rate, epochs=size.epochs).weights
 
-    weights = measure(size.label, run, size.epochs)
+    weights = measure(group(size), run, size.epochs)
     _record_bandwidth(benchmark, size)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
 
 
 @pytest.mark.peers
-@pytest.mark.parametrize("size", GPU_SIZES, ids=[s.name for s in GPU_SIZES])
+@pytest.mark.parametrize("size", GPU_SIZES, ids=[s.name for s in GPU_SIZES], indirect=True)
 def test_jax_gpu(measure, size):
     jax = pytest.importorskip("jax", reason="jax not installed: pip install 'jax[cuda12]'")
     if jax.default_backend() != "gpu":
@@ -76,33 +76,18 @@ def test_jax_gpu(measure, size):
     from peers import jax_trainer
 
     X, y = dataset(size)
-    weights, _, _ = measure(size.label, jax_trainer(X, y, size.learning_rate, size.epochs), size.epochs)
+    weights, _, _ = measure(group(size), jax_trainer(X, y, size.learning_rate, size.epochs), size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
 
 
 @pytest.mark.peers
-@pytest.mark.parametrize("size", GPU_SIZES, ids=[s.name for s in GPU_SIZES])
+@pytest.mark.parametrize("size", GPU_SIZES, ids=[s.name for s in GPU_SIZES], indirect=True)
 def test_torch_cuda(measure, size):
     torch = pytest.importorskip("torch", reason="torch not installed")
     if not torch.cuda.is_available():
         pytest.skip("this PyTorch has no CUDA")
+    from peers import torch_trainer
+
     X, y = dataset(size)
-    X, y = torch.from_numpy(X).cuda(), torch.from_numpy(y.astype(np.float64)).cuda()
-    n = X.shape[0]
-
-    def run():  # eager, float64, the gradient written out as in bench/peers.py's CPU version
-        w = torch.zeros(X.shape[1], dtype=torch.float64, device="cuda")
-        b = torch.zeros((), dtype=torch.float64, device="cuda")
-        history = torch.empty(size.epochs, dtype=torch.float64, device="cuda")
-        with torch.no_grad():
-            for k in range(size.epochs):
-                z = X @ w + b
-                history[k] = torch.mean(torch.nn.functional.softplus(z) - y * z)
-                residual = (torch.sigmoid(z) - y) / n
-                w = w - size.learning_rate * (residual @ X)
-                b = b - size.learning_rate * residual.sum()
-        torch.cuda.synchronize()
-        return w.cpu().numpy()
-
-    weights = measure(size.label, run, size.epochs)
+    weights, _, _ = measure(group(size), torch_trainer(X, y, size.learning_rate, size.epochs, "cuda"), size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)

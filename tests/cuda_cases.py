@@ -10,10 +10,9 @@ import pickle
 import sys
 
 import numpy as np
+from tutorial_figures import TUTORIAL
 
 import fastlogreg
-
-TUTORIAL = dict(learning_rate=0.001, epochs=3000, reduction="sum", init="normal", random_state=220104)
 
 
 def _problem(n, d, seed=0):

@@ -1,4 +1,9 @@
-"""Shared test helpers: random training problems, and agreement with the reference backend."""
+"""Shared test helpers: random training problems, agreement with the reference backend, code run in a fresh
+Python process."""
+
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -48,4 +53,11 @@ def train_both(X, y, backend, **settings):
     return (
         fastlogreg.train(X, y, backend=backend, **settings),
         fastlogreg.train(X, y, backend=REFERENCE, **settings),
+    )
+
+
+def run_python(code, *, env=None, cwd=None, timeout=300):
+    """``python -c CODE`` (dedented) in a fresh process: its exit status, stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
     )

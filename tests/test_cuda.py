@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cuda_cases import CASES, STOP_AT, run_cases
+from tutorial_figures import LOSS_AFTER, LOSS_BEFORE
 
 import fastlogreg
 
@@ -22,8 +23,6 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("numba_cuda") is None, reason="backend='cuda' needs numba-cuda: pip install numba-cuda"
 )
 HERE = Path(__file__).parent
-LOSS_BEFORE = 70.75679650741478  # the tutorial's printed figures (tests/test_tutorial.py)
-LOSS_AFTER = 6.220960326814549
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,7 @@ def test_simulated_tutorial_figures(simulated):
     assert loss == pytest.approx(LOSS_AFTER, rel=1e-9)
 
 
-def test_simulated_callback_stops_and_options_took_effect(simulated, reference):
+def test_simulated_callback_stops_and_options_took_effect(simulated):
     cases = simulated["cases"]
     assert cases["callback_stops"][4] == STOP_AT and [done for done, _ in cases["callback_stops"][6]] == [7, 14, 21]
     assert cases["gd_l2_tol"][5] and cases["gd_l2_tol"][4] < CASES["gd_l2_tol"][2]["epochs"]  # tol stopped it

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 from problems import assert_agree, random_problem, stable_learning_rate
-from tutorial_figures import LEARNING_RATE, LOSS_BEFORE, SEED
+from tutorial_figures import LOSS_BEFORE, TUTORIAL
 
 import fastlogreg
 from fastlogreg.data import make_nba_like
@@ -29,8 +29,7 @@ def both(X, y, **options):
 
 
 def test_tutorial_start_and_first_epochs_match_numba(nba):
-    options = dict(learning_rate=LEARNING_RATE, epochs=200, reduction="sum", init="normal", random_state=SEED)
-    result, reference = both(*nba, **options)
+    result, reference = both(*nba, **{**TUTORIAL, "epochs": 200})
     assert result.loss_history[0] == pytest.approx(LOSS_BEFORE, rel=1e-12)
     assert_agree(result, reference)
 

@@ -2,13 +2,12 @@
 
 import math
 import os
-import subprocess
-import sys
 import threading
 import tracemalloc
 
 import numpy as np
 import pytest
+from problems import run_python
 
 import fastlogreg
 from fastlogreg.backends import numba_fused
@@ -130,18 +129,14 @@ def test_memmap_trains_without_copying(tmp_path):
     np.testing.assert_array_equal(result.weights, expected.weights)
 
 
-def _run_python(code, env=None):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-
-
 def test_fresh_process_trains_the_tutorial_quickly_from_the_cache():
     code = (
         "import time; t0 = time.perf_counter(); import fastlogreg;"
         "X, y = fastlogreg.load_nba_rookie_draft(); fastlogreg.train(X, y, backend='numba');"
         "print(time.perf_counter() - t0)"
     )
-    _run_python(code)  # fills numba's cache if this machine has not compiled yet
-    seconds = min(float(_run_python(code).stdout) for _ in range(3))
+    run_python(code)  # fills numba's cache if this machine has not compiled yet
+    seconds = min(float(run_python(code).stdout) for _ in range(3))
     assert seconds < 1.5
 
 
@@ -161,7 +156,7 @@ def test_unwritable_cache_falls_back_to_compiling_without_it():
         "    value = numba_math.exp_nonpositive(-1.0)\n"
         "print(abs(value - math.exp(-1.0)) < 1e-15, sum('cache unavailable' in str(w.message) for w in caught))\n"
     )
-    done = _run_python(code)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     right, warnings = done.stdout.split()
     assert right == "True" and int(warnings) > 0
@@ -180,6 +175,6 @@ def test_runs_uncompiled_under_numba_disable_jit():
         "    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=1e-9)\n"
         "print('ok')\n"
     )
-    done = _run_python(code, env=dict(os.environ, NUMBA_DISABLE_JIT="1"))
+    done = run_python(code, env=dict(os.environ, NUMBA_DISABLE_JIT="1"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ok"]

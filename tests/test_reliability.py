@@ -3,25 +3,16 @@
 import os
 import shutil
 import stat
-import subprocess
-import sys
-import textwrap
 import warnings
 from pathlib import Path
 
 import numba
 import pytest
+from problems import run_python
 
 import fastlogreg
 from fastlogreg.backends import numba_config
 from fastlogreg.data import NBA_ROOKIE_DRAFT, bundled_path
-
-
-def _run_python(code, *, env=None, cwd=None, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
-    )
-
 
 # --- fork() after parallel training --------------------------------------------------------------
 
@@ -49,7 +40,7 @@ def test_forked_children_of_a_parallel_trainer_train_correctly():
                 np.testing.assert_array_equal(mine, theirs)
             print("ok")
     """
-    done = _run_python(code)
+    done = run_python(code)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -84,7 +75,7 @@ def test_a_threading_layer_the_user_chose_is_kept():
         import fastlogreg.backends.numba_fused
         print(numba.config.THREADING_LAYER)
     """
-    done = _run_python(code)
+    done = run_python(code)
     assert done.stdout.strip() == "threadsafe", done.stderr
 
 
@@ -204,7 +195,7 @@ def test_a_read_only_install_without_a_home_compiles_once(tmp_path):
         print(fastlogreg.__file__, time.perf_counter() - start, len(caught))
     """
     try:  # the first process compiles; the next ones must find its kernels (best of two: CI machines are busy)
-        runs = [_run_python(code, env=env, cwd=tmp_path) for _ in range(3)]  # not cwd: it holds fastlogreg
+        runs = [run_python(code, env=env, cwd=tmp_path) for _ in range(3)]  # not cwd: it holds fastlogreg
     finally:
         for path in [site, *site.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)  # so that pytest can delete it

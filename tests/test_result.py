@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from tutorial_figures import TUTORIAL
 
 import fastlogreg
 
@@ -48,9 +49,7 @@ def test_defaults_train_the_tutorial_data_well(nba, backend):
 
 def test_predict_and_predict_proba(nba):
     X, y = nba
-    result = fastlogreg.train(
-        X, y, backend="numpy", learning_rate=0.001, epochs=3000, reduction="sum", init="normal", random_state=220104
-    )
+    result = fastlogreg.train(X, y, backend="numpy", **TUTORIAL)
     proba = result.predict_proba(X)
     z = X @ result.weights + result.bias
     np.testing.assert_allclose(proba, 1 / (1 + np.exp(-z)), rtol=1e-15)

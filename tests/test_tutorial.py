@@ -15,11 +15,10 @@ from tutorial_figures import (
     SEED,
     START_B,
     START_W,
+    TUTORIAL,
 )
 
 import fastlogreg
-
-TUTORIAL = dict(learning_rate=LEARNING_RATE, epochs=EPOCHS, reduction="sum", init="normal", random_state=SEED)
 
 
 def tutorial_start():

@@ -28,6 +28,8 @@ DRAFTED = [0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0]
 SEED = 220104
 LEARNING_RATE = 0.001
 EPOCHS = 3000
+# The same run as train()'s keywords.
+TUTORIAL = dict(learning_rate=LEARNING_RATE, epochs=EPOCHS, reduction="sum", init="normal", random_state=SEED)
 
 # What it printed: the start, the loss before and after training, the trained W and B, the predictions.
 START_W = [-0.30356914, -0.56552733, -0.44174438]
