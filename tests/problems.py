@@ -56,8 +56,13 @@ def train_both(X, y, backend, **settings):
     )
 
 
-def run_python(code, *, env=None, cwd=None, timeout=300):
-    """``python -c CODE`` (dedented) in a fresh process: its exit status, stdout and stderr."""
+def run_python(code, *args, env=None, cwd=None, timeout=300):
+    """``python -c CODE ARGS...`` (CODE dedented) in a fresh process: its exit status, stdout and stderr."""
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
     )

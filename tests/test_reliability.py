@@ -64,7 +64,7 @@ def test_a_child_forked_while_a_parallel_kernel_runs_can_train():
             np.testing.assert_array_equal(child, expected)
             print("ok")
     """
-    done = _run_python(code)
+    done = run_python(code)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -108,10 +108,7 @@ def test_kernels_compiled_beside_cached_ones_load_from_the_cache(tmp_path):
         print(*map(repr, found))
     """
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-    runs = [
-        subprocess.run([sys.executable, "-c", textwrap.dedent(code), which], capture_output=True, text=True, env=env)
-        for which in ("descent", "the others", "the others")
-    ]
+    runs = [run_python(code, which, env=env) for which in ("descent", "the others", "the others")]
     assert [run.returncode for run in runs] == [0, 0, 0], runs[-1].stderr[-2000:]
     assert len(runs[1].stdout.split()) == 6 and runs[2].stdout == runs[1].stdout  # from the cache, the same bits
 
