@@ -1,5 +1,7 @@
 """solver="newton" (and the defaults, which use it) reach scikit-learn's optimum on every backend."""
 
+import warnings
+
 import numpy as np
 import pytest
 from problems import random_problem
@@ -129,6 +131,17 @@ def test_progress_and_callback_count_iterations(backend, capsys):
     assert [k for k, _ in calls] == [1, 2] and result.epochs_run == 2 and not result.converged
     assert calls[-1][1] == result.loss
     assert "fastlogreg" in capsys.readouterr().err  # the bar was drawn
+
+
+def test_newton_never_runs_more_iterations_than_epochs(backend, nba):
+    unlimited = fastlogreg.train(*nba, backend=backend, l2=0.1)
+    assert unlimited.converged
+    for epochs in range(unlimited.epochs_run + 2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # the smaller caps stop short of the optimum
+            result = fastlogreg.train(*nba, backend=backend, l2=0.1, epochs=epochs)
+        assert result.epochs_run == result.loss_history.size <= epochs
+        assert f"iterations {result.epochs_run} of {epochs}:" in result.summary()
 
 
 # --- degenerate problems ------------------------------------------------------------------------------

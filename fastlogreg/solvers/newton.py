@@ -13,7 +13,8 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
 3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
-   the last, negligible step is still taken (one more pass), which squares the remaining error.
+   the last, negligible step is still taken (one more pass, counted as an iteration, when ``epochs``
+   leaves room for it), which squares the remaining error.
 
 There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
 among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
@@ -90,6 +91,8 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
         step = newton_step(gradient, hessian)
         slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
+            if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
+                return _fit(theta, loss, history, converged=True)
             return _polished(evaluate, theta, loss, step, history)
         if len(history) == problem.epochs:
             warnings.warn(
