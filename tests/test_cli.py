@@ -230,6 +230,24 @@ def test_train_and_predict_on_memory_mapped_npy_files(tmp_path):
     np.testing.assert_array_equal(np.array(predicted.stdout.split()[1:], dtype=float), expected.predict_proba(X))
 
 
+def test_npy_labels_in_a_column_train_as_a_vector(tmp_path):
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0.0, 1.0, 0.0, 1.0])
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "column.npy", y[:, np.newaxis])
+    np.save(tmp_path / "wide.npy", np.column_stack([y, y]))
+    as_vector = run(["train", "--x", "X.npy", "--y", "y.npy"], cwd=tmp_path)
+    as_column = run(["train", "--x", "X.npy", "--y", "column.npy"], cwd=tmp_path)
+    assert as_vector.returncode == 0, as_vector.stderr
+    assert (as_column.returncode, as_column.stdout, as_column.stderr) == (0, as_vector.stdout, "")
+    assert as_column.stdout.splitlines()[-1].split()[:3] == ["4", "3", "1"]  # the table's last row: No., x0, y
+    wide = run(["train", "--x", "X.npy", "--y", "wide.npy"], cwd=tmp_path)
+    assert wide.returncode == 2 and "Traceback" not in wide.stderr
+    assert wide.stderr.strip() == (
+        "fastlogreg: error: wide.npy: labels must have shape (n,) or (n, 1), one per row, got shape (4, 2)"
+    )
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
