@@ -155,7 +155,12 @@ class LogisticRegressionGD:
 
     def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Mean accuracy of ``predict(X)`` against y."""
-        return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
+        predicted, y = self.predict(X), np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.shape != predicted.shape:  # == would broadcast a single label against every row
+            raise ValueError(f"X and y have different lengths: X has {predicted.shape[0]} rows, y has shape {y.shape}")
+        return float(np.mean(predicted == y))
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "result_")

@@ -88,3 +88,13 @@ def test_feature_names_are_remembered_and_checked(nba):
     with pytest.raises(ValueError, match="feature names should match"):
         model.predict(frame[["asist", "rebound", "avg_score"]])
     assert not hasattr(LogisticRegressionGD(solver="gd", epochs=5).fit(X, y), "feature_names_in_")
+
+
+def test_score_refuses_labels_that_do_not_match_the_rows(nba):
+    X, y = nba
+    model = LogisticRegressionGD(solver="gd", epochs=5).fit(X, y)
+    for wrong in ([1], y[:11], np.column_stack([y, y])):
+        with pytest.raises(ValueError, match="X has 12 rows, y has shape"):
+            model.score(X, wrong)
+    accuracy = np.count_nonzero(model.predict(X) == y) / 12
+    assert model.score(X, y) == model.score(X, y[:, np.newaxis]) == accuracy
