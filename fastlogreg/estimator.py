@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .backends.numpy_vectorized import log1pexp_and_sigmoid
+from .result import labels
 from .training import train
 from .validation import ArrayInput, check_features
 
@@ -146,12 +148,13 @@ class LogisticRegressionGD:
 
     def predict_proba(self, X: ArrayInput) -> np.ndarray:
         """Shape (n, 2): the probabilities of ``classes_[0]`` and ``classes_[1]``."""
-        p = self._fitted().predict_proba(self._check_width(X))
-        return np.column_stack([1.0 - p, p])
+        z = self.decision_function(X)
+        # sigmoid(-z), not 1 - sigmoid(z): that is exactly 0 once sigmoid(z) rounds to 1 (z > 37)
+        return np.column_stack([log1pexp_and_sigmoid(-z)[1], log1pexp_and_sigmoid(z)[1]])
 
     def predict(self, X: ArrayInput) -> np.ndarray:
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(np.int64)]
+        positive = labels(self.decision_function(X))  # first: it raises NotFittedError before fit
+        return self.classes_[positive]
 
     def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Mean accuracy of ``predict(X)`` against y."""

@@ -53,7 +53,7 @@ class TrainResult:
         """Label 1 where the probability exceeds ``threshold``, else 0; shape (n,), dtype int."""
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
-        return (self.predict_proba(X) > threshold).astype(np.int64)
+        return labels(self.decision_function(X), threshold)
 
     def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Accuracy: the fraction of rows whose predicted label equals y."""
@@ -105,6 +105,19 @@ class TrainResult:
         record.update(weights=self.weights.tolist(), loss_history=self.loss_history.tolist())
         document = {"format": FILE_FORMAT, "format_version": FILE_FORMAT_VERSION, "model": record}
         Path(path).write_text(json.dumps(document, indent=1) + "\n")
+
+
+def labels(z, threshold: float = 0.5) -> np.ndarray:
+    """Label 1 where the probability sigmoid(z) exceeds ``threshold``, else 0: the rule of every predict.
+
+    Decided on z against logit(threshold), not on the rounded probability: sigmoid(1e-20) rounds to
+    exactly 0.5, yet z > 0 (scikit-learn's rule for 0.5).
+    """
+    if threshold in (0, 1):
+        logit = math.inf if threshold else -math.inf
+    else:
+        logit = math.log(threshold) - math.log1p(-threshold)
+    return (z > logit).astype(np.int64)
 
 
 def scores(X, weights, bias) -> np.ndarray:
