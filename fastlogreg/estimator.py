@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .backends.numpy_vectorized import log1pexp_and_sigmoid
-from .result import labels
+from .result import labels, scores
 from .training import train
 from .validation import ArrayInput, check_features
 
@@ -115,26 +115,26 @@ class LogisticRegressionGD:
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         names = _feature_names(X)
-        X = check_features(X)
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+        if y.ndim != 1:
+            raise ValueError(f"y must have shape (n,) or (n, 1), got {y.shape}")
         if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
             raise ValueError("Unknown label type: y is continuous; a classifier needs class labels")
         classes = np.unique(y)
         if classes.size > 2:
             raise ValueError(f"Only binary classification is supported: y has {classes.size} classes")
         if classes.size < 2:
-            raise ValueError(
-                f"binary classification needs samples of 2 classes, y has only 1 class: {classes.tolist()}"
-            )
+            found = f"only 1 class: {classes.tolist()}" if classes.size else "no labels"
+            raise ValueError(f"binary classification needs samples of 2 classes, y has {found}")
+        # X goes to train() as it is, checked there once with the backend's settings: a GPU or dask X
+        # stays where it is, and no float64 copy precedes a float32 one. train() checks y's length too.
         self.result_ = train(X, y == classes[1], **self.get_params())
         self.classes_ = classes
         self.coef_ = self.result_.weights[np.newaxis, :]
         self.intercept_ = np.array([self.result_.bias])
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = self.result_.weights.shape[0]
         self.n_iter_ = self.result_.epochs_run
         if names is not None:
             self.feature_names_in_ = names
@@ -144,7 +144,8 @@ class LogisticRegressionGD:
 
     def decision_function(self, X: ArrayInput) -> np.ndarray:
         """The raw score z for each row; positive means the second class."""
-        return self._fitted().decision_function(self._check_width(X))
+        result = self._fitted()
+        return scores(self._check_width(X), result.weights, result.bias)  # X checked once, by _check_width
 
     def predict_proba(self, X: ArrayInput) -> np.ndarray:
         """Shape (n, 2): the probabilities of ``classes_[0]`` and ``classes_[1]``."""
