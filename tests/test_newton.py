@@ -144,6 +144,16 @@ def test_newton_never_runs_more_iterations_than_epochs(backend, nba):
         assert f"iterations {result.epochs_run} of {epochs}:" in result.summary()
 
 
+def test_convergence_warnings_point_at_the_line_that_called_train(nba):
+    separable = (np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1]))
+    for (X, y), epochs, message in [(nba, 1, "newton did not converge"), (separable, 30, "newton stopped at loss")]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fastlogreg.train(X, y, backend="numpy", epochs=epochs)
+        assert [str(w.message)[: len(message)] for w in caught] == [message]
+        assert caught[0].filename == __file__
+
+
 # --- degenerate problems ------------------------------------------------------------------------------
 
 

@@ -98,7 +98,7 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             warnings.warn(
                 f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=3,  # newton(), train(), then the line that called train()
             )
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
@@ -108,7 +108,7 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
                 f"newton: the line search found no lower loss after iteration {len(history)} (loss {loss:.10g}); "
                 "the loss cannot be lowered further at float64 precision",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=3,  # newton(), train(), then the line that called train()
             )
             return _fit(theta, loss, history, converged=False)
         theta, loss, gradient, hessian = trial
@@ -174,5 +174,5 @@ def _warn_separated(loss: float) -> None:
         "optimum is at infinite weights; the returned weights separate the classes but their size is "
         "arbitrary. Set l2 > 0 for a finite optimum",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=4,  # one call deeper than newton()'s own warnings
     )
