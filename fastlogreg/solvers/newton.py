@@ -59,7 +59,7 @@ class ConvergenceWarning(UserWarning):
 def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> Fit:
     n_features = weights.shape[0]
     penalty = np.append(np.full(n_features, problem.l2), 0.0)  # L2 on the weights, not the bias
-    tol = DEFAULT_TOL if problem.tol is None else problem.tol
+    tol = problem.tol  # never None here: validate() resolves newton's default, DEFAULT_TOL
 
     def evaluate(theta):
         """The objective, its gradient and its Hessian at theta: one pass over the rows."""
