@@ -93,7 +93,7 @@ def validate(
     solver = check_solver(solver, learning_rate)
     newton_solver = solver == "newton"
     if epochs is None:
-        epochs = DEFAULT_MAX_ITERATIONS if newton_solver else DEFAULT_EPOCHS
+        epochs = default_epochs(solver)
     if learning_rate is None and not newton_solver:
         learning_rate = DEFAULT_LEARNING_RATE
     if tol is None and newton_solver:
@@ -135,6 +135,11 @@ def check_solver(solver, learning_rate) -> str:
     if solver == "newton" and learning_rate is not None:
         raise ValueError("solver='newton' takes no learning_rate: its steps come from the Hessian")
     return solver
+
+
+def default_epochs(solver: str) -> int:
+    """What ``epochs=None`` means for a resolved solver: gd's epochs, or newton's most iterations."""
+    return DEFAULT_MAX_ITERATIONS if solver == "newton" else DEFAULT_EPOCHS
 
 
 def check_dtype(dtype) -> str:

@@ -272,6 +272,33 @@ def test_progress_flag_draws_a_bar_and_no_progress_none(tmp_path):
     assert run(["train", "--epochs", "2000"], cwd=tmp_path).stderr == ""
 
 
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("solver, bar", [("gd", True), ("newton", False)])
+def test_the_automatic_bar_counts_the_solvers_default_epochs(tmp_path, monkeypatch, solver, bar):
+    from fastlogreg import cli
+
+    # 12 rows: gd's 1000 default epochs make 12,000 row-epochs, newton's 100 iterations 1,200
+    monkeypatch.setattr(cli, "LONG_RUN_ROW_EPOCHS", 10_000)
+    monkeypatch.chdir(tmp_path)
+    terminal = _Terminal()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(terminal):
+        assert cli.main(["train", "--solver", solver]) == 0
+    assert ("fastlogreg[numba]" in terminal.getvalue()) == bar
+
+
+def test_help_describes_both_solvers(tmp_path):
+    from fastlogreg.solvers.newton import DEFAULT_TOL
+
+    assert "Newton" in run(["--help"], cwd=tmp_path).stdout
+    train_help = " ".join(run(["train", "--help"], cwd=tmp_path).stdout.split())
+    assert "Newton's method (the default) or full-batch gradient descent" in train_help
+    assert "newton: stop when the Newton decrement" in train_help and f"(default {DEFAULT_TOL:g})" in train_help
+
+
 def test_mistakes_found_before_any_output(tmp_path):
     run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
     (tmp_path / "labels.csv").write_text("a,b,c,d\n1,2,3,5\n2,3,4,7\n")
