@@ -25,7 +25,8 @@ from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL, MAX_FEATURES
 REDUCTIONS = ("sum", "mean")
 INITS = ("zeros", "normal")
 DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.float32}
-# train() keeps every epoch's loss, 8 bytes each: at this many epochs that is 8 GB, allocated up front.
+# train() keeps every epoch's loss, 8 bytes each in the float64 array it returns (more while a Python loop
+# collects them in a list): at this many epochs that is 8 GB or more, grown epoch by epoch as the run goes.
 MAX_EPOCHS = 10**9
 
 
@@ -88,8 +89,6 @@ def validate(
     get_backend(backend)  # unknown or uninstalled backend: fail before looking at the data
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    if progress is True and importlib.util.find_spec("tqdm") is None:
-        raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
     solver = check_solver(solver, learning_rate)
     newton_solver = solver == "newton"
     if epochs is None:
@@ -112,8 +111,11 @@ def validate(
         callback=callback,
         callback_every=count(callback_every, "callback_every", minimum=1),
     )
+    # after flag(): np.bool_(True) asks for a bar too, and must not reach tqdm's import (after dask sent X out)
+    if settings["progress"] and importlib.util.find_spec("tqdm") is None:
+        raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
     lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
-    X = check_features(X, settings["dtype"], lazy=lazy, device=backend == "cuda")
+    X = shaped_features(X, lazy=lazy, device=backend == "cuda")  # X's shape, not yet its values
     if newton_solver and X.shape[1] > MAX_FEATURES:
         raise ValueError(
             f"solver='newton' takes at most {MAX_FEATURES} features (X has {X.shape[1]}): its Hessian "
@@ -121,8 +123,9 @@ def validate(
         )
     if settings["standardize"] and _on_gpu(X):
         raise ValueError("standardize=True needs X on the host: standardize X on the GPU yourself, or pass it as NumPy")
-    y = check_labels(y, n_rows=X.shape[0], lazy=lazy, device=backend == "cuda")
+    y = check_labels(y, n_rows=X.shape[0], lazy=lazy, device=backend == "cuda")  # a pass over y: 1/d of X's
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
+    X = finite_features(X, settings["dtype"])  # last: the one pass over all of X
     return Problem(X=X, y=y, weights=weights, bias=bias, **settings)
 
 
@@ -170,6 +173,12 @@ def check_features(
     With ``lazy`` a dask array stays a dask array (checked by dask computations, never gathered here);
     with ``device`` an array on the GPU stays there (checked by kernels).
     """
+    return finite_features(shaped_features(X, n_features=n_features, lazy=lazy, device=device), dtype)
+
+
+def shaped_features(X, *, n_features: int | None = None, lazy: bool = False, device: bool = False):
+    """X as a numeric 2-D array with rows and features (and ``n_features`` of them, if given): checks
+    that need its shape only, none of its values."""
     X = _as_numeric_array(X, "X", lazy=lazy, device=device)
     if X.ndim != 2:
         raise ValueError(
@@ -183,6 +192,11 @@ def check_features(
         raise ValueError(f"X has zero features: found 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if n_features is not None and d != n_features:
         raise ValueError(f"X has {d} features, but the model was trained on {n_features}")
+    return X
+
+
+def finite_features(X, dtype: str):
+    """``shaped_features``' X, every value checked finite and within ``dtype``, and in that dtype."""
     if _on_gpu(X):
         from .backends.numba_cuda import check_device_features
 
