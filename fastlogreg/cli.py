@@ -20,7 +20,7 @@ from .result import load
 from .solvers import ConvergenceWarning
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL
-from .validation import DTYPES, INITS, REDUCTIONS, SOLVERS, check_solver, default_epochs
+from .validation import DTYPES, INITS, REDUCTIONS, SOLVER_CHOICES, check_solver, default_epochs
 
 # A run is "long" (worth a progress bar on a terminal) past this many row-epochs.
 LONG_RUN_ROW_EPOCHS = 50_000_000
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--solver",
         default="auto",
-        choices=SOLVERS,
+        choices=SOLVER_CHOICES,
         help="gd: gradient descent; newton: the optimum, no learning rate; auto (default): gd when "
         "--learning-rate is given, newton otherwise",
     )

@@ -167,7 +167,8 @@ def load(path: str | os.PathLike[str]) -> TrainResult:
 def _model_from(record) -> TrainResult:
     """A TrainResult from a saved record, every field checked for type and range."""
     from .backends import BACKEND_NAMES
-    from .validation import DTYPES, REDUCTIONS, SOLVERS, count, flag, non_negative_real, positive_real
+    from .solvers import SOLVER_FUNCTIONS
+    from .validation import DTYPES, REDUCTIONS, count, flag, non_negative_real, positive_real
 
     def vector(name):
         if not isinstance(record[name], list):
@@ -195,7 +196,7 @@ def _model_from(record) -> TrainResult:
     if not isinstance(record["version"], str):
         raise ValueError(f"version must be text, got {record['version']!r}")
     # the same checks train() applies to its own arguments (bool, text and floats for counts fail them)
-    solver = choice("solver", set(SOLVERS) - {"auto"})
+    solver = choice("solver", set(SOLVER_FUNCTIONS))  # as resolved: never "auto"
     learning_rate = None if record["learning_rate"] is None else positive_real(record["learning_rate"], "learning_rate")
     epochs = count(record["epochs"], "epochs", minimum=0)
     tol = None if record["tol"] is None else non_negative_real(record["tol"], "tol")

@@ -16,7 +16,7 @@ import numpy as np
 
 from .backends import get_backend
 from .result import TrainResult
-from .solvers import SOLVERS, Monitor
+from .solvers import SOLVER_FUNCTIONS, Monitor
 from .standardization import Standardization
 from .validation import ArrayInput, validate
 
@@ -151,7 +151,7 @@ def train(
         callback_every=problem.callback_every,
     )
     with monitor:
-        fit = SOLVERS[problem.solver](chosen, data, weights, bias, problem, monitor)
+        fit = SOLVER_FUNCTIONS[problem.solver](chosen, data, weights, bias, problem, monitor)
     weights, bias, loss = fit.weights, fit.bias, fit.loss  # finite: each solver raises where they would not be
     if problem.standardize:
         weights, bias = standardization.to_original(weights, bias)

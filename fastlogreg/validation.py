@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .backends import get_backend
+from .solvers import SOLVER_FUNCTIONS
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL, MAX_FEATURES
 
@@ -30,7 +31,7 @@ DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.flo
 MAX_EPOCHS = 10**9
 
 
-SOLVERS = ("auto", "gd", "newton")
+SOLVER_CHOICES = ("auto", *SOLVER_FUNCTIONS)  # what train(solver=...) takes
 # What the API takes as X or y: anything np.asarray reads (lists, NumPy arrays of any layout, memory
 # maps), pandas frames, dask arrays, GPU arrays for the cuda backend. Checked at run time, here.
 ArrayInput = Any
@@ -131,8 +132,8 @@ def validate(
 
 def check_solver(solver, learning_rate) -> str:
     """ "gd" or "newton"; "auto" is gradient descent when a learning rate is given, Newton otherwise."""
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(map(repr, SOLVERS))}")
+    if solver not in SOLVER_CHOICES:
+        raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(map(repr, SOLVER_CHOICES))}")
     if solver == "auto":
         return "newton" if learning_rate is None else "gd"
     if solver == "newton" and learning_rate is not None:
