@@ -154,6 +154,23 @@ def test_convergence_warnings_point_at_the_line_that_called_train(nba):
         assert caught[0].filename == __file__
 
 
+def test_a_numpy_newton_pass_holds_one_weighted_copy_of_X_not_two():
+    import tracemalloc
+
+    from fastlogreg.backends import numpy_vectorized
+
+    X, y = random_problem(20_000, 50, seed=9)
+    data = numpy_vectorized.prepare(X, y.astype(np.uint8))
+    tracemalloc.start()  # numpy reports its buffers to tracemalloc
+    try:
+        numpy_vectorized.curvature_sums(data, np.zeros(50), 0.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # diag(h) X is one n x d temporary; the rest are vectors of n (about 2% of X each here)
+    assert peak < 1.5 * X.nbytes
+
+
 # --- degenerate problems ------------------------------------------------------------------------------
 
 
