@@ -19,8 +19,8 @@ from .data import NBA_ROOKIE_DRAFT, bundled_path, check_csv_labels, make_nba_lik
 from .result import load
 from .solvers import ConvergenceWarning
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
-from .solvers.newton import DEFAULT_MAX_ITERATIONS
-from .validation import DTYPES, INITS, REDUCTIONS, SOLVERS
+from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL
+from .validation import DTYPES, INITS, REDUCTIONS, SOLVER_CHOICES, check_solver, default_epochs
 
 # A run is "long" (worth a progress bar on a terminal) past this many row-epochs.
 LONG_RUN_ROW_EPOCHS = 50_000_000
@@ -52,7 +52,8 @@ def positive(text):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrorParser(
-        prog="fastlogreg", description="Binary logistic regression by full-batch gradient descent."
+        prog="fastlogreg",
+        description="Binary logistic regression by Newton's method (the default) or full-batch gradient descent.",
     )
     debug_help = "on an error, show the full traceback"
     parser.add_argument("--debug", action="store_true", help=debug_help)
@@ -64,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         parents=[common],
         help="train on a CSV (or the bundled 12 rookies) and print the fit",
-        description="Train logistic regression by full-batch gradient descent and print the loss before "
-        "and after, the weights and bias, and each row's predicted probability.",
+        description="Train logistic regression, by Newton's method (the default) or full-batch gradient "
+        "descent, and print the loss before and after, the weights and bias, and each row's predicted probability.",
     )
     train.add_argument(
         "csv",
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--solver",
         default="auto",
-        choices=SOLVERS,
+        choices=SOLVER_CHOICES,
         help="gd: gradient descent; newton: the optimum, no learning rate; auto (default): gd when "
         "--learning-rate is given, newton otherwise",
     )
@@ -111,7 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--l2", type=float, default=0.0, help="L2 penalty l2/2 ||w||^2 on the weights (default: 0)")
     train.add_argument(
-        "--tol", type=float, default=None, help="stop when the loss changes by less than this fraction between epochs"
+        "--tol",
+        type=float,
+        default=None,
+        help="gd: stop when the loss changes by less than this fraction between epochs (default: never); "
+        f"newton: stop when the Newton decrement is at most this fraction of the loss (default {DEFAULT_TOL:g})",
     )
     train.add_argument(
         "--standardize",
@@ -194,7 +199,8 @@ def _train(args) -> int:
         table = read_csv(args.csv if args.csv else bundled_path(NBA_ROOKIE_DRAFT))
     progress = args.progress
     if progress is None:
-        long_run = table.X.shape[0] * max(args.epochs or 0, 0) > LONG_RUN_ROW_EPOCHS
+        epochs = default_epochs(check_solver(args.solver, args.learning_rate)) if args.epochs is None else args.epochs
+        long_run = table.X.shape[0] * max(epochs, 0) > LONG_RUN_ROW_EPOCHS
         progress = long_run and sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
     dtype = args.dtype or (table.X.dtype.name if table.X.dtype.name in DTYPES else "float64")  # no copy of a .npy
     settings = dict(
@@ -367,7 +373,3 @@ def plot_loss(result, path) -> None:
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

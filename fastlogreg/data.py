@@ -19,10 +19,11 @@ NBA_LIKE_BIAS = -0.64
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV's features, labels and column names."""
+    """A file's features, labels and column names."""
 
-    X: np.ndarray  # (n, d) float64
-    y: np.ndarray | None  # (n,) float64, as written in the file (train() checks it is 0/1); None: no label
+    # A CSV's are float64 arrays; a .npy file's are read-only memory maps of the file's own numeric dtype.
+    X: np.ndarray  # (n, d)
+    y: np.ndarray | None  # (n,), as written in the file (train() checks it is 0/1); None: no label
     feature_names: list[str]
     label_name: str | None
     lines: list[int] | None = None  # the file's line number of each row (a CSV's), for messages
@@ -80,13 +81,16 @@ def bundled_path(name: str) -> Path:
 
 def read_npy(features_path, labels_path=None) -> Table:
     """Features (and labels) from ``.npy`` files, memory-mapped: X is read from disk as training
-    needs it, never copied whole into memory. Columns are named x0, x1, ...; the label y."""
+    needs it, never copied whole into memory. Columns are named x0, x1, ...; the label y. Any numeric
+    dtype is read as it is (train() converts it); labels of shape (n, 1) are read as (n,)."""
     X = _load_npy(features_path)
     if X.ndim != 2:
         raise ValueError(f"{features_path}: features must be 2-D (rows x features), got shape {X.shape}")
     y = None if labels_path is None else _load_npy(labels_path)
-    if y is not None and y.ndim not in (1, 2):
-        raise ValueError(f"{labels_path}: labels must be 1-D (one per row), got shape {y.shape}")
+    if y is not None and y.ndim == 2 and y.shape[1] == 1:  # a column, as train() takes it: one label per row
+        y = y[:, 0]  # a view of the memory map, not a copy
+    if y is not None and y.ndim != 1:
+        raise ValueError(f"{labels_path}: labels must have shape (n,) or (n, 1), one per row, got shape {y.shape}")
     names = [f"x{j}" for j in range(X.shape[1])]
     return Table(X=X, y=y, feature_names=names, label_name=None if y is None else "y")
 

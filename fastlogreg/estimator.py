@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .backends.numpy_vectorized import log1pexp_and_sigmoid
+from .result import labels, scores
 from .training import train
 from .validation import ArrayInput, check_features
 
@@ -113,26 +115,26 @@ class LogisticRegressionGD:
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         names = _feature_names(X)
-        X = check_features(X)
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+        if y.ndim != 1:
+            raise ValueError(f"y must have shape (n,) or (n, 1), got {y.shape}")
         if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
             raise ValueError("Unknown label type: y is continuous; a classifier needs class labels")
         classes = np.unique(y)
         if classes.size > 2:
             raise ValueError(f"Only binary classification is supported: y has {classes.size} classes")
         if classes.size < 2:
-            raise ValueError(
-                f"binary classification needs samples of 2 classes, y has only 1 class: {classes.tolist()}"
-            )
+            found = f"only 1 class: {classes.tolist()}" if classes.size else "no labels"
+            raise ValueError(f"binary classification needs samples of 2 classes, y has {found}")
+        # X goes to train() as it is, checked there once with the backend's settings: a GPU or dask X
+        # stays where it is, and no float64 copy precedes a float32 one. train() checks y's length too.
         self.result_ = train(X, y == classes[1], **self.get_params())
         self.classes_ = classes
         self.coef_ = self.result_.weights[np.newaxis, :]
         self.intercept_ = np.array([self.result_.bias])
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = self.result_.weights.shape[0]
         self.n_iter_ = self.result_.epochs_run
         if names is not None:
             self.feature_names_in_ = names
@@ -142,20 +144,27 @@ class LogisticRegressionGD:
 
     def decision_function(self, X: ArrayInput) -> np.ndarray:
         """The raw score z for each row; positive means the second class."""
-        return self._fitted().decision_function(self._check_width(X))
+        result = self._fitted()
+        return scores(self._check_width(X), result.weights, result.bias)  # X checked once, by _check_width
 
     def predict_proba(self, X: ArrayInput) -> np.ndarray:
         """Shape (n, 2): the probabilities of ``classes_[0]`` and ``classes_[1]``."""
-        p = self._fitted().predict_proba(self._check_width(X))
-        return np.column_stack([1.0 - p, p])
+        z = self.decision_function(X)
+        # sigmoid(-z), not 1 - sigmoid(z): that is exactly 0 once sigmoid(z) rounds to 1 (z > 37)
+        return np.column_stack([log1pexp_and_sigmoid(-z)[1], log1pexp_and_sigmoid(z)[1]])
 
     def predict(self, X: ArrayInput) -> np.ndarray:
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(np.int64)]
+        positive = labels(self.decision_function(X))  # first: it raises NotFittedError before fit
+        return self.classes_[positive]
 
     def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Mean accuracy of ``predict(X)`` against y."""
-        return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
+        predicted, y = self.predict(X), np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.shape != predicted.shape:  # == would broadcast a single label against every row
+            raise ValueError(f"X and y have different lengths: X has {predicted.shape[0]} rows, y has shape {y.shape}")
+        return float(np.mean(predicted == y))
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "result_")

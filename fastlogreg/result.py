@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .backends.numpy_vectorized import log1pexp_and_sigmoid
-from .validation import ArrayInput, check_features, check_labels
+from .validation import ArrayInput, check_features, check_labels, real
 
 FILE_FORMAT = "fastlogreg-model"
 FILE_FORMAT_VERSION = 2  # 2: the solver, and no learning rate for newton
@@ -51,9 +51,10 @@ class TrainResult:
 
     def predict(self, X: ArrayInput, threshold: float = 0.5) -> np.ndarray:
         """Label 1 where the probability exceeds ``threshold``, else 0; shape (n,), dtype int."""
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
-            raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
-        return (self.predict_proba(X) > threshold).astype(np.int64)
+        threshold = real(threshold, "threshold")  # TypeError for what is not a real number (np.float32 is one)
+        if not 0 <= threshold <= 1:  # NaN too
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        return labels(self.decision_function(X), threshold)
 
     def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Accuracy: the fraction of rows whose predicted label equals y."""
@@ -107,6 +108,19 @@ class TrainResult:
         Path(path).write_text(json.dumps(document, indent=1) + "\n")
 
 
+def labels(z, threshold: float = 0.5) -> np.ndarray:
+    """Label 1 where the probability sigmoid(z) exceeds ``threshold``, else 0: the rule of every predict.
+
+    Decided on z against logit(threshold), not on the rounded probability: sigmoid(1e-20) rounds to
+    exactly 0.5, yet z > 0 (scikit-learn's rule for 0.5).
+    """
+    if threshold in (0, 1):
+        logit = math.inf if threshold else -math.inf
+    else:
+        logit = math.log(threshold) - math.log1p(-threshold)
+    return (z > logit).astype(np.int64)
+
+
 def scores(X, weights, bias) -> np.ndarray:
     """z = X @ weights + bias, correctly signed where it overflows (+-inf) and never NaN for finite input.
 
@@ -153,7 +167,8 @@ def load(path: str | os.PathLike[str]) -> TrainResult:
 def _model_from(record) -> TrainResult:
     """A TrainResult from a saved record, every field checked for type and range."""
     from .backends import BACKEND_NAMES
-    from .validation import DTYPES, REDUCTIONS, SOLVERS, count, flag, non_negative_real, positive_real, real
+    from .solvers import SOLVER_FUNCTIONS
+    from .validation import DTYPES, REDUCTIONS, count, flag, non_negative_real, positive_real
 
     def vector(name):
         if not isinstance(record[name], list):
@@ -181,6 +196,17 @@ def _model_from(record) -> TrainResult:
     if not isinstance(record["version"], str):
         raise ValueError(f"version must be text, got {record['version']!r}")
     # the same checks train() applies to its own arguments (bool, text and floats for counts fail them)
+    solver = choice("solver", set(SOLVER_FUNCTIONS))  # as resolved: never "auto"
+    learning_rate = None if record["learning_rate"] is None else positive_real(record["learning_rate"], "learning_rate")
+    epochs = count(record["epochs"], "epochs", minimum=0)
+    tol = None if record["tol"] is None else non_negative_real(record["tol"], "tol")
+    # ... and the combinations train() always produces (summary() and the CLI's report rely on them)
+    if (solver == "gd") != (learning_rate is not None):
+        raise ValueError(f"solver {solver!r} with learning_rate {learning_rate}: gd has one, newton none")
+    if solver == "newton" and tol is None:
+        raise ValueError("solver 'newton' without a tol: newton always has one")
+    if epochs_run > epochs:
+        raise ValueError(f"epochs_run {epochs_run} is more than epochs {epochs}")
     return TrainResult(
         weights=weights,
         bias=finite("bias"),
@@ -190,13 +216,11 @@ def _model_from(record) -> TrainResult:
         converged=flag(record["converged"], "converged"),
         backend=choice("backend", set(BACKEND_NAMES)),
         reduction=choice("reduction", set(REDUCTIONS)),
-        solver=choice("solver", set(SOLVERS) - {"auto"}),
-        learning_rate=None
-        if record["learning_rate"] is None
-        else positive_real(record["learning_rate"], "learning_rate"),
-        epochs=count(record["epochs"], "epochs", minimum=0),
+        solver=solver,
+        learning_rate=learning_rate,
+        epochs=epochs,
         l2=non_negative_real(record["l2"], "l2"),
-        tol=None if record["tol"] is None else non_negative_real(record["tol"], "tol"),
+        tol=tol,
         standardize=flag(record["standardize"], "standardize"),
         dtype=choice("dtype", set(DTYPES)),
         version=record["version"],

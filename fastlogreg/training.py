@@ -2,8 +2,8 @@
 
 The layers, top to bottom: ``validation`` checks every input and resolves the defaults into a
 ``Problem``; ``standardization`` optionally rescales X; a solver (``solvers.gradient_descent`` or
-``solvers.newton``) iterates; it asks a backend (``backends``: python, numpy, numba, dask) for passes over
-the rows; ``result.TrainResult`` holds what came out.
+``solvers.newton``) iterates; it asks a backend (``backends``: python, numpy, numba, dask, cuda) for passes
+over the rows; ``result.TrainResult`` holds what came out.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from .backends import get_backend
 from .result import TrainResult
-from .solvers import SOLVERS, Monitor
+from .solvers import SOLVER_FUNCTIONS, Monitor
 from .standardization import Standardization
 from .validation import ArrayInput, validate
 
@@ -57,9 +57,9 @@ def train(
         frames, dask arrays. Never modified, and not copied when it already has the compute dtype.
     y : array-like, shape (n,) or (n, 1)
         Labels 0/1 (bool, int or float).
-    backend : {"python", "numpy", "numba", "dask"}
+    backend : {"python", "numpy", "numba", "dask", "cuda"}
         Which implementation runs the passes; all give the same answer to 1e-9.
-        See ``available_backends()``.
+        See ``available_backends()``. With "cuda", X may already be on the GPU (CuPy, PyTorch, numba).
     solver : {"auto", "gd", "newton"}
         "gd": full-batch gradient descent with a fixed ``learning_rate``. "newton": Newton's method with
         a line search; each iteration is one pass that also computes the Hessian, O(n d^2), so it pays
@@ -83,7 +83,8 @@ def train(
     tol : float >= 0, optional
         gd: stop before an update when the loss changed by at most ``tol`` relative to the epoch
         before (|L_k-1 - L_k| < tol |L_k-1|, or L_k = 0); None (the default) runs every epoch. newton: stop when
-        the last step's Newton decrement is at most ``tol`` times the loss (default 1e-10).
+        the last step's Newton decrement is at most ``tol`` times the loss (default 1e-12,
+        ``solvers.newton.DEFAULT_TOL``).
         ``result.converged`` says whether it stopped this way.
     standardize : bool
         Train on features scaled to mean 0 and standard deviation 1 (a copy of X), and return the
@@ -93,6 +94,8 @@ def train(
     callback : callable(epochs_run, loss) -> bool or None
         Called after every ``callback_every`` epochs (iterations) with the number run so far and the
         loss at the current weights; returning True stops training there.
+    callback_every : int >= 1
+        How many epochs (iterations) between calls of ``callback`` (default 100).
 
     Returns
     -------
@@ -105,9 +108,12 @@ def train(
     ------
     ValueError, TypeError
         For bad input, before any pass over the data.
+    ImportError
+        When the backend's package (or tqdm, for ``progress=True``) is not installed.
     FloatingPointError
         When gradient descent diverges (the loss ends above where it started, or overflows): the
-        message names the learning rate.
+        message names the learning rate. When Newton's loss, gradient or Hessian overflows float64 at
+        the start (the Hessian sums squares of the features): the message suggests standardize=True.
     KeyboardInterrupt
         Ctrl-C stops any run within about a second, on every backend.
     """
@@ -145,7 +151,7 @@ def train(
         callback_every=problem.callback_every,
     )
     with monitor:
-        fit = SOLVERS[problem.solver](chosen, data, weights, bias, problem, monitor)
+        fit = SOLVER_FUNCTIONS[problem.solver](chosen, data, weights, bias, problem, monitor)
     weights, bias, loss = fit.weights, fit.bias, fit.loss  # finite: each solver raises where they would not be
     if problem.standardize:
         weights, bias = standardization.to_original(weights, bias)

@@ -19,17 +19,19 @@ from typing import Any
 import numpy as np
 
 from .backends import get_backend
+from .solvers import SOLVER_FUNCTIONS
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL, MAX_FEATURES
 
 REDUCTIONS = ("sum", "mean")
 INITS = ("zeros", "normal")
 DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.float32}
-# train() keeps every epoch's loss, 8 bytes each: at this many epochs that is 8 GB, allocated up front.
+# train() keeps every epoch's loss, 8 bytes each in the float64 array it returns (more while a Python loop
+# collects them in a list): at this many epochs that is 8 GB or more, grown epoch by epoch as the run goes.
 MAX_EPOCHS = 10**9
 
 
-SOLVERS = ("auto", "gd", "newton")
+SOLVER_CHOICES = ("auto", *SOLVER_FUNCTIONS)  # what train(solver=...) takes
 # What the API takes as X or y: anything np.asarray reads (lists, NumPy arrays of any layout, memory
 # maps), pandas frames, dask arrays, GPU arrays for the cuda backend. Checked at run time, here.
 ArrayInput = Any
@@ -88,12 +90,10 @@ def validate(
     get_backend(backend)  # unknown or uninstalled backend: fail before looking at the data
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    if progress is True and importlib.util.find_spec("tqdm") is None:
-        raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
     solver = check_solver(solver, learning_rate)
     newton_solver = solver == "newton"
     if epochs is None:
-        epochs = DEFAULT_MAX_ITERATIONS if newton_solver else DEFAULT_EPOCHS
+        epochs = default_epochs(solver)
     if learning_rate is None and not newton_solver:
         learning_rate = DEFAULT_LEARNING_RATE
     if tol is None and newton_solver:
@@ -112,8 +112,11 @@ def validate(
         callback=callback,
         callback_every=count(callback_every, "callback_every", minimum=1),
     )
+    # after flag(): np.bool_(True) asks for a bar too, and must not reach tqdm's import (after dask sent X out)
+    if settings["progress"] and importlib.util.find_spec("tqdm") is None:
+        raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
     lazy = backend == "dask"  # dask input stays distributed for the dask backend; others gather it
-    X = check_features(X, settings["dtype"], lazy=lazy, device=backend == "cuda")
+    X = shaped_features(X, lazy=lazy, device=backend == "cuda")  # X's shape, not yet its values
     if newton_solver and X.shape[1] > MAX_FEATURES:
         raise ValueError(
             f"solver='newton' takes at most {MAX_FEATURES} features (X has {X.shape[1]}): its Hessian "
@@ -121,20 +124,26 @@ def validate(
         )
     if settings["standardize"] and _on_gpu(X):
         raise ValueError("standardize=True needs X on the host: standardize X on the GPU yourself, or pass it as NumPy")
-    y = check_labels(y, n_rows=X.shape[0], lazy=lazy, device=backend == "cuda")
+    y = check_labels(y, n_rows=X.shape[0], lazy=lazy, device=backend == "cuda")  # a pass over y: 1/d of X's
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
+    X = finite_features(X, settings["dtype"])  # last: the one pass over all of X
     return Problem(X=X, y=y, weights=weights, bias=bias, **settings)
 
 
 def check_solver(solver, learning_rate) -> str:
     """ "gd" or "newton"; "auto" is gradient descent when a learning rate is given, Newton otherwise."""
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(map(repr, SOLVERS))}")
+    if solver not in SOLVER_CHOICES:
+        raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(map(repr, SOLVER_CHOICES))}")
     if solver == "auto":
         return "newton" if learning_rate is None else "gd"
     if solver == "newton" and learning_rate is not None:
         raise ValueError("solver='newton' takes no learning_rate: its steps come from the Hessian")
     return solver
+
+
+def default_epochs(solver: str) -> int:
+    """What ``epochs=None`` means for a resolved solver: gd's epochs, or newton's most iterations."""
+    return DEFAULT_MAX_ITERATIONS if solver == "newton" else DEFAULT_EPOCHS
 
 
 def check_dtype(dtype) -> str:
@@ -165,6 +174,12 @@ def check_features(
     With ``lazy`` a dask array stays a dask array (checked by dask computations, never gathered here);
     with ``device`` an array on the GPU stays there (checked by kernels).
     """
+    return finite_features(shaped_features(X, n_features=n_features, lazy=lazy, device=device), dtype)
+
+
+def shaped_features(X, *, n_features: int | None = None, lazy: bool = False, device: bool = False):
+    """X as a numeric 2-D array with rows and features (and ``n_features`` of them, if given): checks
+    that need its shape only, none of its values."""
     X = _as_numeric_array(X, "X", lazy=lazy, device=device)
     if X.ndim != 2:
         raise ValueError(
@@ -178,6 +193,11 @@ def check_features(
         raise ValueError(f"X has zero features: found 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if n_features is not None and d != n_features:
         raise ValueError(f"X has {d} features, but the model was trained on {n_features}")
+    return X
+
+
+def finite_features(X, dtype: str):
+    """``shaped_features``' X, every value checked finite and within ``dtype``, and in that dtype."""
     if _on_gpu(X):
         from .backends.numba_cuda import check_device_features
 

@@ -54,7 +54,8 @@ def run_cases(backend, names=tuple(CASES)):
 
 
 def run_device_input():
-    """The "gd_float32" and "newton" cases again with X already on the GPU (as numba's device array)."""
+    """The "gd_float32" and "newton" cases again with X already on the GPU (as numba's device array), and
+    "newton" by the estimator's fit."""
     from numba import cuda
 
     results = {}
@@ -63,6 +64,10 @@ def run_device_input():
         X, y = _data(rows, features)
         result = fastlogreg.train(cuda.to_device(np.ascontiguousarray(X)), y, backend="cuda", **settings)
         results[name] = (result.weights, result.bias, result.loss, result.loss_history)
+    rows, features, settings = CASES["newton"]
+    X, y = _data(rows, features)
+    model = fastlogreg.LogisticRegressionGD(backend="cuda", **settings).fit(cuda.to_device(np.ascontiguousarray(X)), y)
+    results["estimator_newton"] = (model.result_.weights, model.result_.bias, model.result_.loss, model.n_features_in_)
     return results
 
 

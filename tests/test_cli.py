@@ -221,6 +221,24 @@ def test_train_and_predict_on_memory_mapped_npy_files(tmp_path):
     np.testing.assert_array_equal(np.array(predicted.stdout.split()[1:], dtype=float), expected.predict_proba(X))
 
 
+def test_npy_labels_in_a_column_train_as_a_vector(tmp_path):
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0.0, 1.0, 0.0, 1.0])
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "column.npy", y[:, np.newaxis])
+    np.save(tmp_path / "wide.npy", np.column_stack([y, y]))
+    as_vector = run(["train", "--x", "X.npy", "--y", "y.npy"], cwd=tmp_path)
+    as_column = run(["train", "--x", "X.npy", "--y", "column.npy"], cwd=tmp_path)
+    assert as_vector.returncode == 0, as_vector.stderr
+    assert (as_column.returncode, as_column.stdout, as_column.stderr) == (0, as_vector.stdout, "")
+    assert as_column.stdout.splitlines()[-1].split()[:3] == ["4", "3", "1"]  # the table's last row: No., x0, y
+    wide = run(["train", "--x", "X.npy", "--y", "wide.npy"], cwd=tmp_path)
+    assert wide.returncode == 2 and "Traceback" not in wide.stderr
+    assert wide.stderr.strip() == (
+        "fastlogreg: error: wide.npy: labels must have shape (n,) or (n, 1), one per row, got shape (4, 2)"
+    )
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -243,6 +261,33 @@ def test_progress_flag_draws_a_bar_and_no_progress_none(tmp_path):
     assert without.returncode == 0 and without.stderr == ""
     # not a terminal (a pipe here), so the default is no bar even for a long run
     assert run(["train", "--epochs", "2000"], cwd=tmp_path).stderr == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("solver, bar", [("gd", True), ("newton", False)])
+def test_the_automatic_bar_counts_the_solvers_default_epochs(tmp_path, monkeypatch, solver, bar):
+    from fastlogreg import cli
+
+    # 12 rows: gd's 1000 default epochs make 12,000 row-epochs, newton's 100 iterations 1,200
+    monkeypatch.setattr(cli, "LONG_RUN_ROW_EPOCHS", 10_000)
+    monkeypatch.chdir(tmp_path)
+    terminal = _Terminal()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(terminal):
+        assert cli.main(["train", "--solver", solver]) == 0
+    assert ("fastlogreg[numba]" in terminal.getvalue()) == bar
+
+
+def test_help_describes_both_solvers(tmp_path):
+    from fastlogreg.solvers.newton import DEFAULT_TOL
+
+    assert "Newton" in run(["--help"], cwd=tmp_path).stdout
+    train_help = " ".join(run(["train", "--help"], cwd=tmp_path).stdout.split())
+    assert "Newton's method (the default) or full-batch gradient descent" in train_help
+    assert "newton: stop when the Newton decrement" in train_help and f"(default {DEFAULT_TOL:g})" in train_help
 
 
 def test_mistakes_found_before_any_output(tmp_path):

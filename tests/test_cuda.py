@@ -25,14 +25,18 @@ pytestmark = pytest.mark.skipif(
 HERE = Path(__file__).parent
 
 
+def _environment():
+    """This checkout's fastlogreg, under numba's CUDA simulator."""
+    return dict(os.environ, NUMBA_ENABLE_CUDASIM="1", PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]))
+
+
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
     """Every case trained by backend="cuda" under the simulator (one subprocess, ~15 s)."""
     path = tmp_path_factory.mktemp("cuda") / "results.pkl"
-    environment = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]))
     completed = subprocess.run(
         [sys.executable, "-W", "error", str(HERE / "cuda_cases.py"), str(path)],
-        env=environment,
+        env=_environment(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -84,7 +88,12 @@ def test_simulated_runs_are_bitwise_repeatable(simulated):
 
 
 def test_simulated_device_input_equals_host_input(simulated):
-    for case, got in simulated["device_input"].items():
+    device_input = dict(simulated["device_input"])
+    *fit, n_features_in = device_input.pop("estimator_newton")  # the estimator hands X to train() as it is
+    assert n_features_in == CASES["newton"][1]
+    for a, b in zip(fit, simulated["cases"]["newton"][:3], strict=True):
+        np.testing.assert_array_equal(a, b)
+    for case, got in device_input.items():
         host = simulated["cases"][case]
         for a, b in zip(got, host[:4], strict=True):
             np.testing.assert_array_equal(a, b)
@@ -96,6 +105,24 @@ def test_gpu_array_with_another_backend_is_a_clear_error():
 
     with pytest.raises(TypeError, match="X is an array on the GPU: use backend='cuda'"):
         fastlogreg.train(OnTheGpu(), [0, 1], backend="numpy")
+
+
+@pytest.mark.parametrize("limit", [None, 2000], ids=["MAX_FEATURES", "a raised MAX_FEATURES"])
+def test_every_hessian_tile_fits_the_kernels_local_array(limit):
+    # in a process of its own: the tile is fixed when numba_cuda is imported, from the Newton limit then
+    code = (
+        "import importlib\n"
+        "newton = importlib.import_module('fastlogreg.solvers.newton')  # the module, not solvers.newton()\n"
+        f"newton.MAX_FEATURES = {limit} or newton.MAX_FEATURES\n"
+        "from fastlogreg.backends.numba_cuda import CURVATURE_TILE, _curvature_tiles, _triangle\n"
+        "for size in [*range(1, 100), *range(100, newton.MAX_FEATURES + 2, 97), newton.MAX_FEATURES + 1]:\n"
+        "    ends = _curvature_tiles(size)\n"
+        "    widest = max(_triangle(last) - _triangle(first) for first, last in zip([0, *ends[:-1]], ends))\n"
+        "    local = min(CURVATURE_TILE, _triangle(size))  # the kernel's local array, beyond 1 + size\n"
+        "    assert ends[-1] == size and widest <= local, (size, widest, local)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_environment())
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 # --- on a real GPU ------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """LogisticRegressionGD follows scikit-learn's estimator conventions."""
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 
@@ -88,3 +91,26 @@ def test_feature_names_are_remembered_and_checked(nba):
     with pytest.raises(ValueError, match="feature names should match"):
         model.predict(frame[["asist", "rebound", "avg_score"]])
     assert not hasattr(LogisticRegressionGD(solver="gd", epochs=5).fit(X, y), "feature_names_in_")
+
+
+def test_score_refuses_labels_that_do_not_match_the_rows(nba):
+    X, y = nba
+    model = LogisticRegressionGD(solver="gd", epochs=5).fit(X, y)
+    for wrong in ([1], y[:11], np.column_stack([y, y])):
+        with pytest.raises(ValueError, match="X has 12 rows, y has shape"):
+            model.score(X, wrong)
+    accuracy = np.count_nonzero(model.predict(X) == y) / 12
+    assert model.score(X, y) == model.score(X, y[:, np.newaxis]) == accuracy
+
+
+def test_probabilities_stay_positive_and_predictions_follow_the_sign_of_z(nba):
+    model = LogisticRegressionGD(solver="gd", epochs=5).fit(nba[0][:, :1], nba[1])
+    model.result_ = dataclasses.replace(model.result_, weights=np.array([1.0]), bias=0.0)  # z = x exactly
+    X = np.array([[40.0], [-40.0], [1e-20], [-1e-20], [0.0]])
+    tail = 1.0 / (1.0 + math.exp(40.0))  # sigmoid(-40) = 4.25e-18, written independently
+    proba = model.predict_proba(X)
+    assert proba[0, 0] == pytest.approx(tail, rel=1e-15, abs=0) and proba[1, 1] == pytest.approx(tail, rel=1e-15, abs=0)
+    assert proba[0, 1] == proba[1, 0] == 1.0
+    # sigmoid(z) > 1/2 exactly where z > 0, though sigmoid(1e-20) rounds to 0.5 (scikit-learn's rule too)
+    assert model.predict(X).tolist() == [1.0, 0.0, 1.0, 0.0, 0.0]
+    assert model.result_.predict(X).tolist() == [1, 0, 1, 0, 0]

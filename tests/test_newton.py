@@ -1,5 +1,7 @@
 """solver="newton" (and the defaults, which use it) reach scikit-learn's optimum on every backend."""
 
+import warnings
+
 import numpy as np
 import pytest
 from problems import random_problem, train_both
@@ -128,6 +130,44 @@ def test_progress_and_callback_count_iterations(backend, capsys):
     assert [k for k, _ in calls] == [1, 2] and result.epochs_run == 2 and not result.converged
     assert calls[-1][1] == result.loss
     assert "fastlogreg" in capsys.readouterr().err  # the bar was drawn
+
+
+def test_newton_never_runs_more_iterations_than_epochs(backend, nba):
+    unlimited = fastlogreg.train(*nba, backend=backend, l2=0.1)
+    assert unlimited.converged
+    for epochs in range(unlimited.epochs_run + 2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # the smaller caps stop short of the optimum
+            result = fastlogreg.train(*nba, backend=backend, l2=0.1, epochs=epochs)
+        assert result.epochs_run == result.loss_history.size <= epochs
+        assert f"iterations {result.epochs_run} of {epochs}:" in result.summary()
+
+
+def test_convergence_warnings_point_at_the_line_that_called_train(nba):
+    separable = (np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1]))
+    for (X, y), epochs, message in [(nba, 1, "newton did not converge"), (separable, 30, "newton stopped at loss")]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fastlogreg.train(X, y, backend="numpy", epochs=epochs)
+        assert [str(w.message)[: len(message)] for w in caught] == [message]
+        assert caught[0].filename == __file__
+
+
+def test_a_numpy_newton_pass_holds_one_weighted_copy_of_X_not_two():
+    import tracemalloc
+
+    from fastlogreg.backends import numpy_vectorized
+
+    X, y = random_problem(20_000, 50, seed=9)
+    data = numpy_vectorized.prepare(X, y.astype(np.uint8))
+    tracemalloc.start()  # numpy reports its buffers to tracemalloc
+    try:
+        numpy_vectorized.curvature_sums(data, np.zeros(50), 0.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # diag(h) X is one n x d temporary; the rest are vectors of n (about 2% of X each here)
+    assert peak < 1.5 * X.nbytes
 
 
 # --- degenerate problems ------------------------------------------------------------------------------

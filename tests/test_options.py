@@ -1,5 +1,6 @@
 """train()'s options beyond the tutorial: L2, early stopping, blocks for progress and callbacks, standardize."""
 
+import inspect
 import subprocess
 import sys
 import time
@@ -228,3 +229,20 @@ def test_ctrl_c_stops_training_within_a_second(backend_name):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) < 1.0  # seconds from Ctrl-C to KeyboardInterrupt
+
+
+def test_trains_docstring_and_the_readme_state_the_codes_defaults():
+    from pathlib import Path
+
+    from fastlogreg.backends import BACKEND_NAMES
+    from fastlogreg.solvers.newton import DEFAULT_TOL, MAX_FEATURES
+
+    doc = " ".join(fastlogreg.train.__doc__.split())  # lines joined
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+    assert f"at most ``tol`` times the loss (default {DEFAULT_TOL:g}" in doc
+    assert f"at most `tol` (default {DEFAULT_TOL:g})" in readme
+    assert f"(at most {MAX_FEATURES})" in doc
+    assert "backend : {" + ", ".join(f'"{name}"' for name in BACKEND_NAMES) + "}" in doc
+    for name in inspect.signature(fastlogreg.train).parameters:
+        assert f" {name} : " in doc, f"train()'s docstring does not describe {name}"
+    assert "FloatingPointError" in doc and "When Newton's loss, gradient or Hessian overflows" in doc

@@ -82,6 +82,10 @@ DAMAGE = {
     ),
     "huge weight": lambda document: _model_with(document, weights=[10**400, 1, 2]),
     "deep nesting": lambda document: "[" * 100_000 + "]" * 100_000,
+    "gd without a learning rate": lambda document: _model_with(document, learning_rate=None),
+    "newton with a learning rate": lambda document: _model_with(document, solver="newton"),
+    "newton without tol": lambda document: _model_with(document, solver="newton", learning_rate=None, tol=None),
+    "more epochs run than asked": lambda document: _model_with(document, epochs=document["model"]["epochs_run"] - 1),
 }
 
 
@@ -91,6 +95,14 @@ def test_damaged_or_foreign_files_are_refused(trained, tmp_path, damage):
     (tmp_path / "bad.json").write_text(damage(json.loads((tmp_path / "good.json").read_text())))
     with pytest.raises(ValueError, match="model file"):
         fastlogreg.load(tmp_path / "bad.json")
+
+
+def test_a_newton_model_round_trips(nba, tmp_path):
+    trained = fastlogreg.train(*nba, backend="numpy", l2=0.1)
+    trained.save(tmp_path / "newton.json")
+    loaded = fastlogreg.load(tmp_path / "newton.json")
+    assert (loaded.solver, loaded.learning_rate, loaded.tol) == ("newton", None, trained.tol)
+    assert loaded.summary() == trained.summary()
 
 
 def test_binary_files_are_refused(tmp_path):
@@ -112,8 +124,13 @@ def test_score_and_log_loss(trained, nba):
 def test_score_checks_its_labels(trained, nba):
     with pytest.raises(ValueError, match="only 0 and 1 labels"):
         trained.score(nba[0], nba[1] * 2)
-    with pytest.raises(ValueError, match="threshold must be a number in"):
+    with pytest.raises(TypeError, match="threshold must be a real number, got str"):
         trained.predict(nba[0], threshold="0.5")
+    for outside in (1.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\]"):
+            trained.predict(nba[0], threshold=outside)
+    for same in (np.float32(0.5), np.float64(0.5), 0.5):  # numpy's floats are real numbers too
+        np.testing.assert_array_equal(trained.predict(nba[0], threshold=same), trained.predict(nba[0]))
 
 
 def test_repr_and_summary(trained):

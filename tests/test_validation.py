@@ -1,5 +1,7 @@
 """Bad input is refused with a message naming the problem; good input of every common form is accepted."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -233,3 +235,25 @@ def test_make_nba_like_refuses_counts_as_train_does(name, value, error, message)
 def test_make_nba_like_names_a_negative_random_state():
     with pytest.raises(ValueError, match="random_state must be a non-negative int"):
         fastlogreg.make_nba_like(10, random_state=-1)
+
+
+def test_progress_without_tqdm_is_refused_for_numpys_true_too(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # as if tqdm were not installed
+    for progress in (True, np.bool_(True)):
+        with pytest.raises(ImportError, match="pip install tqdm"):
+            fastlogreg.train(X_OK, Y_OK, backend="numpy", progress=progress, **FAST)
+
+
+@pytest.mark.parametrize(
+    "X, y, settings, message",
+    [
+        (np.full((2, 1025), np.nan), [0, 1], dict(solver="newton"), "at most 1024 features"),
+        (np.full((3, 2), np.nan), [0, 1], FAST, "different lengths"),
+        (np.full((3, 2), np.nan), [0, 1, 2], FAST, "only 0 and 1 labels"),
+    ],
+    ids=["newton's features", "y's length", "y's labels"],
+)
+def test_checks_of_shapes_and_labels_come_before_the_pass_over_X(X, y, settings, message):
+    # X is all NaN: its one pass would refuse it, so each message shows a cheaper check ran first
+    with pytest.raises(ValueError, match=message):
+        fastlogreg.train(X, y, backend="numpy", **settings)

@@ -60,12 +60,12 @@ def _added_in_order(data, kernel, weights, bias):
 
 
 def _as_blocks(X, y):
-    """X as a dask array of whole-row blocks, and the labels (uint8) blocked the same way."""
+    """X as a dask array of whole-row blocks, and the labels (uint8 already: validated) blocked the same way."""
     if not isinstance(X, da.Array):
         rows = math.ceil(X.shape[0] / _block_count(X))
         X = da.from_array(X, chunks=(rows, X.shape[1]))
     X = X.rechunk({1: -1})  # a block must hold whole rows: the kernel needs every feature of a row
-    labels = da.asarray(y).astype(np.uint8).rechunk((X.chunks[0],))
+    labels = da.asarray(y).rechunk((X.chunks[0],))
     return X, labels
 
 

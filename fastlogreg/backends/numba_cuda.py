@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import config, cuda, float64
 
+from ..solvers.newton import MAX_FEATURES
 from .contract import Curvature, Descent, DescentState, Gradient
 
 SIMULATED = bool(getattr(config, "ENABLE_CUDASIM", 0))  # set from NUMBA_ENABLE_CUDASIM at import
@@ -37,7 +38,9 @@ ONE_BLOCK_ROWS = 16 * THREADS
 # Shared memory the block reduction may use (float64 slots: THREADS per summed quantity).
 REDUCTION_BYTES = 16 * 1024
 # Newton's per-thread sums: at most this many Hessian entries per launch (held in thread-local memory).
-CURVATURE_TILE = 1056  # one full row of the Hessian for the widest Newton problem (1024 features + bias)
+# A tile holds at least one whole row, so the widest Newton problem's last row (its features + the bias)
+# must fit: derived from the limit, so that raising it cannot write past the thread's local array.
+CURVATURE_TILE = MAX_FEATURES + 1
 
 
 def unavailable() -> str | None:
@@ -127,7 +130,7 @@ def gradient_sums(data: DeviceData, weights, bias) -> Gradient:
 
 def curvature_sums(data: DeviceData, weights, bias) -> Curvature:
     """The summed loss, gradient and Hessian at (weights, bias), bias last: one launch per tile of
-    Hessian rows (one in all, up to about 45 features)."""
+    Hessian rows (one in all, up to 43 features)."""
     d = data.X.shape[1]
     blocks = _blocks_for(data.X.shape[0])
     w = cuda.to_device(weights)

@@ -20,16 +20,25 @@ def gradient_sums(data, weights, bias) -> Gradient:
 
 
 def curvature_sums(data, weights, bias) -> Curvature:
-    """Summed loss, gradient and Hessian on theta = [w, b]; the Hessian X^T diag(h) X through BLAS."""
+    """Summed loss, gradient and Hessian on theta = [w, b]; the Hessian X^T diag(h) X through BLAS.
+
+    The bias is a feature that is always 1, but X is not widened with it (a copy of X): its row and
+    column of the Hessian are the column sums of the one weighted copy, its corner the sum of h.
+    """
     X, y = data
     with np.errstate(over="ignore", invalid="ignore"):
         z = X @ weights + bias
         softplus, p, e = _stable_terms(z)
         curvature = e / (1.0 + e) ** 2  # p (1 - p), without the cancellation of 1 - p near p = 1
-        X1 = np.column_stack([X, np.ones(X.shape[0])])  # the bias as a feature that is always 1
-        hessian = (X1.T * curvature) @ X1
+        weighted = X * curvature[:, np.newaxis]  # diag(h) X: the pass's one n x d temporary
+        d = X.shape[1]
+        hessian = np.empty((d + 1, d + 1))
+        hessian[:d, :d] = X.T @ weighted
+        hessian[d, :d] = hessian[:d, d] = weighted.sum(axis=0)  # h . x_j: the bias against feature j
+        hessian[d, d] = curvature.sum()
         hessian = np.tril(hessian) + np.tril(hessian, -1).T  # exactly symmetric, whatever BLAS rounded
-        return Curvature(float(np.sum(softplus - y * z)), (p - y) @ X1, hessian)
+        residual = p - y
+        return Curvature(float(np.sum(softplus - y * z)), np.append(residual @ X, residual.sum()), hessian)
 
 
 def log1pexp_and_sigmoid(z):

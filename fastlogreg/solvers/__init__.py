@@ -10,6 +10,7 @@ from .gradient_descent import gradient_descent
 from .monitor import Fit, Monitor
 from .newton import ConvergenceWarning, newton
 
-SOLVERS = {"gd": gradient_descent, "newton": newton}
+# train(solver=...) resolved ("auto" is validation's) -> the function that runs it
+SOLVER_FUNCTIONS = {"gd": gradient_descent, "newton": newton}
 
-__all__ = ["SOLVERS", "ConvergenceWarning", "Fit", "Monitor", "gradient_descent", "newton"]
+__all__ = ["SOLVER_FUNCTIONS", "ConvergenceWarning", "Fit", "Monitor", "gradient_descent", "newton"]

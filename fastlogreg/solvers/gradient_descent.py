@@ -20,6 +20,9 @@ from .monitor import Fit, Monitor
 
 DEFAULT_LEARNING_RATE = 0.01
 DEFAULT_EPOCHS = 1000
+# A loss that ends above where it started means the steps overshoot (the learning rate is too large);
+# the allowance is for rounding only, where a run starts at the optimum.
+RISE_TOLERANCE = 1e-12
 
 
 def gradient_descent(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> Fit:
@@ -43,11 +46,6 @@ def gradient_descent(backend: Backend, data, weights, bias, problem, monitor: Mo
             "lower learning_rate, standardize=True, or use solver='newton', which needs no learning rate"
         )
     return fit
-
-
-# A loss that ends above where it started means the steps overshoot (the learning rate is too large);
-# the allowance is for rounding only, where a run starts at the optimum.
-RISE_TOLERANCE = 1e-12
 
 
 def _epoch_by_epoch(backend, data, w, b, descent: Descent, epochs: int, monitor: Monitor) -> Fit:

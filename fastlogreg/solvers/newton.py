@@ -13,7 +13,8 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
 3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
-   the last, negligible step is still taken (one more pass), which squares the remaining error.
+   the last, negligible step is still taken (one more pass, counted as an iteration, when ``epochs``
+   leaves room for it), which squares the remaining error.
 
 There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
 among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
@@ -58,7 +59,7 @@ class ConvergenceWarning(UserWarning):
 def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> Fit:
     n_features = weights.shape[0]
     penalty = np.append(np.full(n_features, problem.l2), 0.0)  # L2 on the weights, not the bias
-    tol = DEFAULT_TOL if problem.tol is None else problem.tol
+    tol = problem.tol  # never None here: validate() resolves newton's default, DEFAULT_TOL
 
     def evaluate(theta):
         """The objective, its gradient and its Hessian at theta: one pass over the rows."""
@@ -90,12 +91,14 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
         step = newton_step(gradient, hessian)
         slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
+            if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
+                return _fit(theta, loss, history, converged=True)
             return _polished(evaluate, theta, loss, step, history)
         if len(history) == problem.epochs:
             warnings.warn(
                 f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=3,  # newton(), train(), then the line that called train()
             )
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
@@ -105,7 +108,7 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
                 f"newton: the line search found no lower loss after iteration {len(history)} (loss {loss:.10g}); "
                 "the loss cannot be lowered further at float64 precision",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=3,  # newton(), train(), then the line that called train()
             )
             return _fit(theta, loss, history, converged=False)
         theta, loss, gradient, hessian = trial
@@ -171,5 +174,5 @@ def _warn_separated(loss: float) -> None:
         "optimum is at infinite weights; the returned weights separate the classes but their size is "
         "arbitrary. Set l2 > 0 for a finite optimum",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=4,  # one call deeper than newton()'s own warnings
     )
