@@ -293,14 +293,20 @@ def _steps(result) -> str:
     return "iterations" if result.solver == "newton" else "epochs"
 
 
+# Losses are printed to 16 significant digits, what float64 holds: a 17th is the last bit's rounding,
+# which differs with the order a backend adds in (the tutorial's loss after training lies 0.01 of a bit
+# from the midpoint between two floats; its 16 digits are those of both).
+LOSS_DIGITS = ".16g"
+
+
 def report(table, result, *, max_rows: int) -> str:
     loss_before = result.loss_history[0] if result.epochs_run else result.loss
     stopped = f", converged after {result.epochs_run}" if result.converged else ""
     lines = [
         f"backend {result.backend}, {result.reduction} loss, {_method(result)}, "
         f"{result.epochs} {_steps(result)}{stopped}, {table.X.shape[0]} rows x {table.X.shape[1]} features",
-        f"loss before training: {float(loss_before)!r}",
-        f"loss after training:  {result.loss!r}",
+        f"loss before training: {float(loss_before):{LOSS_DIGITS}}",
+        f"loss after training:  {result.loss:{LOSS_DIGITS}}",
         "weights: " + ", ".join(f"{name}={w:.8f}" for name, w in zip(table.feature_names, result.weights, strict=True)),
         f"bias: {result.bias:.8f}",
         "",

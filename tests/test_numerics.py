@@ -3,6 +3,7 @@
 pytest is configured with filterwarnings=error, so any overflow RuntimeWarning fails these tests.
 """
 
+import math
 import statistics
 
 import numpy as np
@@ -21,6 +22,13 @@ def test_loss_of_one_extreme_logit(backend, z, label):
     wrong = (z > 0) != bool(label)
     assert result.loss == (abs(z) if wrong else 0.0)
     assert result.predict_proba([[z]])[0] == (1.0 if z > 0 else 0.0)
+
+
+@pytest.mark.parametrize("z", [1e-8, 0.5, 20.0, 36.0, 40.0, 50.0, 700.0, -40.0])
+def test_loss_of_a_right_label_to_the_last_bits(backend, z):
+    # the loss log(1 + e^-|z|) of a row labelled right: below 1e-16 where 1 + e^-|z| rounds to 1
+    result = fastlogreg.train([[z]], [int(z > 0)], backend=backend, epochs=0, init=([1.0], 0.0), reduction="sum")
+    assert result.loss == pytest.approx(math.log1p(math.exp(-abs(z))), rel=4e-16)
 
 
 def test_gradient_step_at_extreme_logit(backend):

@@ -9,11 +9,12 @@ How an epoch runs, and why:
 - A chunk of a few features (or of column-major X) is first copied into a small column-major float64
   buffer that stays in cache; wide row-major X is read row by row instead. From there every loop is
   contiguous and branch-free and so vectorizes: the scores z, then the loss terms and residuals (with
-  numba_math's exp and log1p), then the gradient sums. X itself is read once per epoch and never
-  copied whole, whatever its layout or float dtype.
+  numba_math's exp; the log(1 + e^-|z|) terms taken together, as logs of products), then the sums. X
+  itself is read once per epoch and never copied whole, whatever its layout or float dtype.
 """
 
 import contextlib
+import math
 import os
 import threading
 from typing import NamedTuple
@@ -23,7 +24,7 @@ import numpy as np
 
 from .contract import Curvature, Descent, DescentState, Gradient
 from .numba_config import jit
-from .numba_math import exp_nonpositive, log1p_and_reciprocal
+from .numba_math import exp_nonpositive
 
 # Below this many entries of X, one thread is faster than waking the others every epoch.
 PARALLEL_MIN_ENTRIES = 1 << 16
@@ -46,9 +47,14 @@ if hasattr(os, "register_at_fork"):  # POSIX only
 PARALLEL_TASKS = 64
 
 
-# The exp/log1p loop runs to a multiple of this many rows: a few extra rows of vector work cost less
-# than the scalar remainder iterations they replace (which dominate an epoch on a dozen rows).
+# The exp and row-term loops run to a multiple of this many rows: a few extra rows of vector work cost
+# less than the scalar remainder iterations they replace (which dominate an epoch on a dozen rows).
 PAD_ROWS = 8
+
+
+@jit(inline="always")
+def _padded(m):
+    return (m + PAD_ROWS - 1) // PAD_ROWS * PAD_ROWS
 
 
 def chunk_rows(n_features: int) -> int:
@@ -239,7 +245,7 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
     """partials[c] = [summed loss, gradient of b, gradient of w...] over rows start:stop.
 
     It creates no arrays, so it compiles without reference counting: that, and no scalar remainder
-    in the exp/log1p loop, keep an epoch over the tutorial's 12 rows near a tenth of a microsecond.
+    in the exp and row-term loops, keep an epoch over the tutorial's 12 rows near a tenth of a microsecond.
     """
     m, d = stop - start, X.shape[1]
     if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
@@ -247,7 +253,7 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
             z[i] = b + _dot_row(X, start + i, w)
     else:  # a few features, or columns already contiguous: work column by column from a cached copy
         _columns_and_scores(X, start, m, w, b, columns, z)  # this chunk of X, column-major, float64
-    padded = (m + PAD_ROWS - 1) // PAD_ROWS * PAD_ROWS  # <= len(z): chunk_rows is a multiple of PAD_ROWS
+    padded = _padded(m)  # <= len(z): chunk_rows is a multiple of PAD_ROWS
     chunk_labels = labels[start:stop]  # a view: see _columns_and_scores
     for i in range(m):
         loss_terms[i] = chunk_labels[i]  # the labels as float64, until their loss terms replace them
@@ -257,17 +263,44 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
     # dependent multiply-adds (one loop was latency-bound, ~1.5x slower).
     for i in range(padded):
         columns[d, i] = exp_nonpositive(-abs(z[i]))  # e^-|z| in (0, 1]: never overflows
-    for i in range(padded):
-        loss_terms[i], z[i], _ = _row_terms(z[i], loss_terms[i], columns[d, i])  # z's buffer: the residuals
+    for i in range(padded):  # z's buffer takes the residuals; e's the 1 + e whose logs the sums take
+        loss_terms[i], z[i], columns[d, i], _ = _row_terms(z[i], loss_terms[i], columns[d, i])
+    for i in range(m, padded):
+        columns[d, i] = 1.0  # a factor of one: the products run over the padded rows, vectorized
     _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c)
 
 
 @jit(inline="always")
 def _row_terms(z, y, e):
-    """A row's loss log(1 + e^z) - y z, its residual p - y and 1 / (1 + e), from its score z, its label y
-    and e = e^-|z|: one division serves the log and the sigmoid."""
-    log1p_e, inverse = log1p_and_reciprocal(e)
-    return max(z, 0.0) + log1p_e - y * z, (inverse if z >= 0 else e * inverse) - y, inverse
+    """From a row's score z, its label y and e = e^-|z|: its loss log(1 + e^z) - y z less the term
+    log(fl(1 + e)), which the chunk's sums take together (_summed_logs); its residual p - y; fl(1 + e);
+    and 1 / (1 + e). No logarithm per row: that was a third of an epoch's arithmetic."""
+    one_plus_e = 1.0 + e
+    inverse = 1.0 / one_plus_e
+    # 1 + e = fl(1 + e) + rounding exactly (|e| <= 1), so log(1 + e) = log(fl(1 + e)) + rounding / (1 + e)
+    # to within 1e-32: the rounding term keeps the loss exact where e is below the last bit of 1.
+    rounding = e - (one_plus_e - 1.0)
+    loss = (max(z, 0.0) - y * z) + rounding * inverse
+    return loss, (inverse if z >= 0 else e * inverse) - y, one_plus_e, inverse
+
+
+# Rows per product in _summed_logs: each factor is at most 2, so a product of 512 stays below 2**512
+# whatever order the vectorized loop multiplies in, far from overflow (2**1024).
+PRODUCT_ROWS = 512
+
+
+@jit(inline="always")  # inlined into reduction kernels: their "reassoc" lets the products vectorize
+def _summed_logs(factors, m):
+    """sum(log(factors[:m])) for factors in [1, 2], as the logs of products of PRODUCT_ROWS factors: one
+    libm log per 512 rows. Each product carries one rounding per factor, as each log would. m a multiple
+    of PAD_ROWS: a scalar remainder loop cost the 12-row tutorial's epoch a fifth more time."""
+    total = 0.0
+    for start in range(0, m, PRODUCT_ROWS):
+        product = 1.0
+        for i in range(start, min(start + PRODUCT_ROWS, m)):
+            product *= factors[i]
+        total += math.log(product)
+    return total
 
 
 @jit(inline="always")
@@ -278,8 +311,10 @@ def _columns_and_scores(X, start, m, w, b, columns, z):
     # Every index below starts at 0 in a view of the chunk: indices into X itself (start + i) could be
     # negative as far as LLVM knows, and numba's per-element wraparound check stops the loops vectorizing.
     if d <= 4 and X.strides[1] == X.itemsize:  # rows of X contiguous (C order)
-        # Rows of a few features, in one pass that copies and scores each: inside each branch d is a
-        # constant, and so is the stride of the rows, so LLVM de-interleaves them with vector shuffles.
+        # Rows of a few features, in one pass that copies and scores each. numba reads the rows' stride
+        # at run time, so this loop stays scalar: through a flat view with a constant stride LLVM
+        # vectorizes it (2x faster alone), but inside the kernel that measured no faster (3 features,
+        # in cache and from memory), so the simpler form stays.
         # The scores add the same terms in the same order as the general loop below.
         rows = X[start : start + m]
         if d == 1:
@@ -320,15 +355,15 @@ def _columns_and_scores(X, start, m, w, b, columns, z):
 def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
     """partials[c] = [sum of loss terms, sum of residuals, gradient of w]: every sum of a chunk in one
     call (calls cost reference counting; reassociation here lets each sum vectorize)."""
+    d = X.shape[1]
     total = 0.0
     for i in range(m):
         total += loss_terms[i]
-    partials[c, 0] = total
+    partials[c, 0] = total + _summed_logs(columns[d], _padded(m))
     total = 0.0
     for i in range(m):
         total += z[i]
     partials[c, 1] = total
-    d = X.shape[1]
     if by_rows:  # accumulate along wide contiguous rows of X, four rows per sweep of the gradient
         gradient, rows = partials[c, 2:], X[start : start + m]
         gradient[:] = 0.0
@@ -435,12 +470,12 @@ def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t):
     per_task = (chunks + partials.shape[0] - 1) // partials.shape[0]
     columns = np.empty((d + 1, rows_per_chunk))  # the chunk of X, column-major, and a column of ones
     weighted = np.empty((d + 1, rows_per_chunk))  # each column times the row's curvature p (1 - p)
-    residuals, loss_terms = np.empty(rows_per_chunk), np.empty(rows_per_chunk)
+    residuals, loss_terms, log_factors = np.empty(rows_per_chunk), np.empty(rows_per_chunk), np.empty(rows_per_chunk)
     partials[t, :] = 0.0
     for c in range(t * per_task, min((t + 1) * per_task, chunks)):
         start = c * rows_per_chunk
         m = min(rows_per_chunk, n - start)
-        padded = (m + PAD_ROWS - 1) // PAD_ROWS * PAD_ROWS
+        padded = _padded(m)
         _columns_and_scores(X, start, m, w, b, columns, residuals)  # the scores first, in the residuals' buffer
         chunk_labels = labels[start : start + m]  # a view: see _columns_and_scores
         for i in range(m):
@@ -450,22 +485,22 @@ def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t):
         for i in range(padded):
             columns[d, i] = 1.0
             e = exp_nonpositive(-abs(residuals[i]))  # e^-|z| in (0, 1]: never overflows
-            loss_terms[i], residuals[i], inverse = _row_terms(residuals[i], loss_terms[i], e)
+            loss_terms[i], residuals[i], log_factors[i], inverse = _row_terms(residuals[i], loss_terms[i], e)
             weighted[d, i] = e * inverse * inverse  # p (1 - p) = e / (1 + e)^2, for either sign of z
         for j in range(d):
             for i in range(m):
                 weighted[j, i] = weighted[d, i] * columns[j, i]
-        _curvature_chunk_sums(columns, weighted, residuals, loss_terms, m, partials, t)
+        _curvature_chunk_sums(columns, weighted, residuals, loss_terms, log_factors, m, partials, t)
 
 
 @jit(reduction=True, allocates=False)
-def _curvature_chunk_sums(columns, weighted, residuals, loss_terms, m, partials, t):
+def _curvature_chunk_sums(columns, weighted, residuals, loss_terms, log_factors, m, partials, t):
     """Adds a chunk's sums to partials[t]: [loss, gradient (d+1), Hessian (d+1)^2, lower triangle]."""
     size = columns.shape[0]  # d + 1
     total = 0.0
     for i in range(m):
         total += loss_terms[i]
-    partials[t, 0] += total
+    partials[t, 0] += total + _summed_logs(log_factors, m)
     for j in range(size):
         total = 0.0
         for i in range(m):

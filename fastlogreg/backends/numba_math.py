@@ -1,11 +1,11 @@
-"""Branch-free e^t and log(1 + e), 1 / (1 + e) in plain arithmetic, so that numba's row loops vectorize.
+"""A branch-free e^t in plain arithmetic, so that numba's row loops vectorize.
 
-pip's llvmlite has no vector math library: math.exp and math.log1p are scalar calls that stop a loop
-from vectorizing. These versions use only +, *, / and bit moves. They stay within a few units in the last place of
-libm over their whole domain (tests/test_numba_kernel.py): the tutorial's figures are reproduced to
+pip's llvmlite has no vector math library: math.exp is a scalar call that stops a loop from
+vectorizing. This version uses only +, * and bit moves, and stays within a few units in the last place
+of libm over its whole domain (tests/test_numba_kernel.py): the tutorial's figures are reproduced to
 the last printed digit. The row loops are bound by the latency of each row's chain of dependent
-operations, so the polynomials are evaluated by Estrin's scheme, which shortens that chain. Divisions
-are the slowest vector operation, so each row pays for one.
+operations, so the polynomial is evaluated by Estrin's scheme, which shortens that chain. (The loss's
+logarithms need no vector version: numba_fused takes them one per 512 rows, of products.)
 """
 
 from .numba_config import jit
@@ -15,10 +15,8 @@ _ROUND = 6755399441055744.0  # 1.5 * 2**52: x + _ROUND - _ROUND rounds x to an i
 _TWO52 = 4503599627370496.0  # 2**52: the mantissa of 2**52 + k holds the integer k in its low bits
 _TWO52_BITS = 0x4330000000000000
 _LOG2E = 1.4426950408889634
-_LN2 = 0.6931471805599453
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 split so that k * _LN2_HI is exact for |k| < 2**11
 _LN2_LO = 1.90821492927058770002e-10
-_SQRT2_MINUS_1 = 0.41421356237309503
 # e^r = 1 + r + r^2 q(r) on |r| <= ln2 / 2: q of degree 9 from a Chebyshev fit of degree 11
 # (mpmath.chebyfit), error 3e-18. Full precision, not merely the 1e-9 the backends must agree to: the
 # tutorial's printed figures are reproduced to the last digit, and a 1e-14 exp moved the last two.
@@ -33,16 +31,6 @@ _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11 = (
     2.755724091857897e-06,
     2.763263963904103e-07,
     2.5110037605963777e-08,
-)
-# fdlibm's log coefficients: log(1 + f) = 2s + s R(s^2) with s = f / (2 + f), |s| <= 0.1716
-_LG1, _LG2, _LG3, _LG4, _LG5, _LG6, _LG7 = (
-    6.666666666666735130e-01,
-    3.999999999940941908e-01,
-    2.857142874366239149e-01,
-    2.222219843214978396e-01,
-    1.818357216161805012e-01,
-    1.531383769920937332e-01,
-    1.479819860511658591e-01,
 )
 
 
@@ -66,17 +54,3 @@ def exp_nonpositive(t):
     high = (_E6 + r * _E7) + r2 * (_E8 + r * _E9)
     q = (low + r4 * high) + (r4 * r4) * (_E10 + r * _E11)
     return ((1.0 + r) + r2 * q) * _power_of_two(max(k, -1023.0))  # 2**-1023 has exponent bits 0: it is 0.0
-
-
-@jit(inline="always")
-def log1p_and_reciprocal(e):
-    """(log(1 + e), 1 / (1 + e)) for e in [0, 1], from one division."""
-    # 1 + e = 2^big (1 + f); s = f / (2 + f) in both cases, written on e so no rounding of 1 + e.
-    big = 1.0 if e > _SQRT2_MINUS_1 else 0.0
-    one_plus_e, two_plus_f = 1.0 + e, e + (2.0 + big)  # (1 + e) and 2^big (2 + f)
-    reciprocal = 1.0 / (one_plus_e * two_plus_f)  # serves both quotients
-    s = (e - big) * (reciprocal * one_plus_e)
-    s2 = s * s
-    s4 = s2 * s2  # Estrin's scheme again: a shorter chain than Horner's
-    r = s2 * (((_LG1 + s2 * _LG2) + s4 * (_LG3 + s2 * _LG4)) + (s4 * s4) * ((_LG5 + s2 * _LG6) + s4 * _LG7))
-    return big * _LN2 + (2.0 * s + s * r), reciprocal * two_plus_f
