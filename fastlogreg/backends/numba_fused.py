@@ -249,8 +249,7 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
     """
     m, d = stop - start, X.shape[1]
     if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
-        for i in range(m):
-            z[i] = b + _dot_row(X, start + i, w)
+        _scores_by_rows(X, start, m, w, b, z)
     else:  # a few features, or columns already contiguous: work column by column from a cached copy
         _columns_and_scores(X, start, m, w, b, columns, z)  # this chunk of X, column-major, float64
     padded = _padded(m)  # <= len(z): chunk_rows is a multiple of PAD_ROWS
@@ -383,11 +382,15 @@ def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
 
 
 @jit(reduction=True, allocates=False)
-def _dot_row(X, i, w):
-    total = 0.0
-    for j in range(w.shape[0]):
-        total += X[i, j] * w[j]
-    return total
+def _scores_by_rows(X, start, m, w, b, z):
+    """z[i] = b + X[start + i] . w for i < m: one call per chunk (a call per row cost more than its
+    dot product), each dot product vectorized along its contiguous row."""
+    rows = X[start : start + m]
+    for i in range(m):
+        total = 0.0
+        for j in range(w.shape[0]):
+            total += rows[i, j] * w[j]
+        z[i] = b + total
 
 
 # --- Newton's pass: the loss, the gradient and the Hessian together ------------------------------------
