@@ -293,9 +293,8 @@ def _steps(result) -> str:
     return "iterations" if result.solver == "newton" else "epochs"
 
 
-# Losses are printed to 16 significant digits, what float64 holds: a 17th is the last bit's rounding,
-# which differs with the order a backend adds in (the tutorial's loss after training lies 0.01 of a bit
-# from the midpoint between two floats; its 16 digits are those of both).
+# Losses are printed to 16 significant digits, as the tutorial printed them: a 17th digit can differ
+# between backends by the order they add in (tests/tutorial_figures.py, as_printed, says why).
 LOSS_DIGITS = ".16g"
 
 

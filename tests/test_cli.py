@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tutorial_figures import LOSS_AFTER, LOSS_BEFORE, TUTORIAL, as_printed
+from tutorial_figures import LOSS_AFTER, LOSS_BEFORE, TUTORIAL
 
 # train()'s tutorial keywords as the command's flags: learning_rate -> --learning-rate 0.001, ...
 TUTORIAL_FLAGS = [part for key, value in TUTORIAL.items() for part in (f"--{key.replace('_', '-')}", str(value))]
@@ -46,8 +46,8 @@ def test_train_reproduces_the_tutorial(tmp_path, backend):
     done = run(["train", "--backend", backend, *TUTORIAL_FLAGS], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert f"loss before training: {as_printed(LOSS_BEFORE)}" in lines
-    assert f"loss after training:  {as_printed(LOSS_AFTER)}" in lines
+    assert f"loss before training: {LOSS_BEFORE!r}" in lines
+    assert f"loss after training:  {LOSS_AFTER!r}" in lines
     assert "weights: avg_score=-0.19783118, rebound=0.33655838, asist=0.42415269" in done.stdout
     assert "bias: -0.63608971" in done.stdout
     header = lines.index(next(line for line in lines if line.split()[:1] == ["No."]))
@@ -60,7 +60,7 @@ def test_console_script(tmp_path):
     script = Path(sys.executable).with_name("fastlogreg")
     done = subprocess.run([str(script), "train", *TUTORIAL_FLAGS], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"loss after training:  {as_printed(LOSS_AFTER)}" in done.stdout.splitlines()
+    assert f"loss after training:  {LOSS_AFTER!r}" in done.stdout.splitlines()
 
 
 def test_train_on_a_users_csv(tmp_path):
@@ -425,4 +425,4 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
 def test_python_m_fastlogreg_reproduces_the_tutorial(tmp_path):
     done = run_process(["train", "--backend", "numba", *TUTORIAL_FLAGS], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"loss after training:  {as_printed(LOSS_AFTER)}" in done.stdout.splitlines()
+    assert f"loss after training:  {LOSS_AFTER!r}" in done.stdout.splitlines()

@@ -31,6 +31,24 @@ def test_loss_of_a_right_label_to_the_last_bits(backend, z):
     assert result.loss == pytest.approx(math.log1p(math.exp(-abs(z))), rel=4e-16)
 
 
+def test_summed_loss_of_many_rows_to_1e_13(backend):
+    # Confidently right rows (|z| near 20: each loss ~2e-9) beside ordinary ones, one feature x = z,
+    # w = 1: the summed loss against math.fsum of libm's log1p(e^-|z|), relative 1e-13 (rounding
+    # errors of ~1e-16 per row, not per unit of loss, would be 1e-9 of the confident rows' total)
+    rng = np.random.default_rng(3)
+    z = np.concatenate([rng.normal(0.0, 3.0, 3000), rng.uniform(18.0, 22.0, 3000) * rng.choice([-1, 1], 3000)])
+    labels = (z > 0).astype(int)
+    exact = math.fsum(math.log1p(math.exp(-abs(v))) for v in z)
+    result = fastlogreg.train(z[:, None], labels, backend=backend, epochs=0, init=([1.0], 0.0), reduction="sum")
+    assert result.loss == pytest.approx(exact, rel=1e-13)
+    confident = np.abs(z) > 15
+    exact = math.fsum(math.log1p(math.exp(-abs(v))) for v in z[confident])
+    result = fastlogreg.train(
+        z[confident, None], labels[confident], backend=backend, epochs=0, init=([1.0], 0.0), reduction="sum"
+    )
+    assert result.loss == pytest.approx(exact, rel=1e-13)
+
+
 def test_gradient_step_at_extreme_logit(backend):
     # z = 1000 with label 0: p - y = 1 exactly, so w moves by learning_rate * x
     result = fastlogreg.train(

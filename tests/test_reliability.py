@@ -44,7 +44,7 @@ def test_forked_children_of_a_parallel_trainer_train_correctly():
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
-def test_a_child_forked_while_a_parallel_kernel_runs_can_train():
+def test_a_child_forked_while_the_parallel_lock_is_held_can_train():
     # The parent holds the lock around parallel kernels (as a thread inside one would) when it forks.
     code = """
         import multiprocessing

@@ -39,10 +39,11 @@ LOSS_AFTER = 6.220960326814549
 
 
 def as_printed(loss: float) -> str:
-    """A loss to the 16 significant digits the tutorial printed. The last bit of a float64 is no figure
-    to hold a backend to: the exact loss after training (mpmath, at the trained weights) lies 0.01 of a
-    bit from the midpoint between two floats, so which one a sum lands on is its rounding's coin flip;
-    both give these 16 digits."""
+    """A loss to the 16 significant digits the tutorial printed, which the tests compare with the
+    tutorial's text (repr of the figures above). For the loss before training those 16 digits name one
+    float. For the loss after, they name two: the exact loss (mpmath, at the trained weights) lies 0.01
+    of a last-bit step from the midpoint between 6.220960326814549 and 6.2209603268145495, so which one
+    a backend's sums land on is their rounding's coin flip, not a figure to hold a backend to."""
     return f"{loss:.16g}"
 
 

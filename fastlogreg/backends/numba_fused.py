@@ -42,6 +42,7 @@ def _unlock_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):  # POSIX only
     os.register_at_fork(after_in_child=_unlock_in_child)
+
 # Tasks per parallel epoch: several per core on 16 cores, so that threads stay balanced. (Not the
 # thread count: numba.get_num_threads() in compiled code would stop it from being cached.)
 PARALLEL_TASKS = 64
@@ -123,7 +124,8 @@ def descend(data, weights, bias, descent: Descent, epochs, previous_loss, gradie
 
 
 # Every kernel that runs chunks in parallel is an entry point called from Python, compiled with
-# parallel=True around an inlined body, never a parallel function called by another compiled one: numba
+# parallel=True (around an inlined body, or holding its prange itself), never a parallel function
+# called by another compiled one: numba
 # loads such a caller from its disk cache into a crash when it was compiled in a process that had loaded
 # the parallel callee from the cache (numba issue #8578; tests/test_reliability.py reproduces it).
 @jit()
@@ -245,7 +247,7 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
     """partials[c] = [summed loss, gradient of b, gradient of w...] over rows start:stop.
 
     It creates no arrays, so it compiles without reference counting: that, and no scalar remainder
-    in the exp and row-term loops, keep an epoch over the tutorial's 12 rows near a tenth of a microsecond.
+    in the exp and row-term loops, keep an epoch over the tutorial's 12 rows near a quarter of a microsecond.
     """
     m, d = stop - start, X.shape[1]
     if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
@@ -272,18 +274,27 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
 @jit(inline="always")
 def _row_terms(z, y, e):
     """From a row's score z, its label y and e = e^-|z|: its loss log(1 + e^z) - y z less the term
-    log(fl(1 + e)), which the chunk's sums take together (_summed_logs); its residual p - y; fl(1 + e);
+    log(factor), which the chunk's sums take together (_summed_logs); its residual p - y; the factor;
     and 1 / (1 + e). No logarithm per row: that was a third of an epoch's arithmetic."""
     one_plus_e = 1.0 + e
     inverse = 1.0 / one_plus_e
     # 1 + e = fl(1 + e) + rounding exactly (|e| <= 1), so log(1 + e) = log(fl(1 + e)) + rounding / (1 + e)
-    # to within 1e-32: the rounding term keeps the loss exact where e is below the last bit of 1.
+    # to within 1e-32.
     rounding = e - (one_plus_e - 1.0)
-    loss = (max(z, 0.0) - y * z) + rounding * inverse
-    return loss, (inverse if z >= 0 else e * inverse) - y, one_plus_e, inverse
+    # For small e, log1p(e) by its series instead, to a rounding relative to e, and a factor of one.
+    series = e * (1.0 - e * (1.0 / 2.0 - e * (1.0 / 3.0 - e * (1.0 / 4.0 - e * (1.0 / 5.0 - e * (1.0 / 6.0))))))
+    small = e < _SERIES_BELOW
+    loss = (max(z, 0.0) - y * z) + (series if small else rounding * inverse)
+    return loss, (inverse if z >= 0 else e * inverse) - y, 1.0 if small else one_plus_e, inverse
 
 
-# Rows per product in _summed_logs: each factor is at most 2, so a product of 512 stays below 2**512
+# Each factor of a product adds a rounding of about 1e-16 to its log, whatever the factor: for a row
+# whose log(1 + e) is far below that (a confidently right row) it would swamp the row's loss. Below
+# this e, the row's log1p(e) comes from its series (error under e^7 / 7 < 1e-16 e) and its factor is 1.
+_SERIES_BELOW = 2.0**-10
+
+
+# Rows per product in _summed_logs: each factor is at most 2, so a product of 512 is at most 2**512
 # whatever order the vectorized loop multiplies in, far from overflow (2**1024).
 PRODUCT_ROWS = 512
 
@@ -291,8 +302,10 @@ PRODUCT_ROWS = 512
 @jit(inline="always")  # inlined into reduction kernels: their "reassoc" lets the products vectorize
 def _summed_logs(factors, m):
     """sum(log(factors[:m])) for factors in [1, 2], as the logs of products of PRODUCT_ROWS factors: one
-    libm log per 512 rows. Each product carries one rounding per factor, as each log would. m a multiple
-    of PAD_ROWS: a scalar remainder loop cost the 12-row tutorial's epoch a fifth more time."""
+    libm log per 512 rows. Each factor adds a rounding of about 1e-16 to the sum (factors under
+    1 + 2**-10 are 1: see _row_terms). The epoch
+    pass gives m padded to PAD_ROWS (padding factors 1): a scalar remainder loop cost the 12-row
+    tutorial's epoch a fifth more time."""
     total = 0.0
     for start in range(0, m, PRODUCT_ROWS):
         product = 1.0
