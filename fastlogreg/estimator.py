@@ -17,7 +17,7 @@ import numpy as np
 from .backends.numpy_vectorized import log1pexp_and_sigmoid
 from .result import labels, scores
 from .training import train
-from .validation import ArrayInput, check_features
+from .validation import ArrayInput, check_features, label_vector
 
 # One source for the defaults: train()'s own signature.
 _DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(train).parameters.items()}
@@ -115,11 +115,7 @@ class LogisticRegressionGD:
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         names = _feature_names(X)
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.ndim != 1:
-            raise ValueError(f"y must have shape (n,) or (n, 1), got {y.shape}")
+        y = label_vector(np.asarray(y))
         if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
             raise ValueError("Unknown label type: y is continuous; a classifier needs class labels")
         classes = np.unique(y)

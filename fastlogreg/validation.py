@@ -219,6 +219,15 @@ def finite_features(X, dtype: str):
     return np.asarray(X, dtype=DTYPES[dtype])  # a view, not a copy, when the dtype already matches
 
 
+def label_vector(y):
+    """Labels of shape (n,) or (n, 1) as shape (n,), a view; any other shape is a ValueError."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"y must have shape (n,) or (n, 1), got {y.shape}")
+    return y
+
+
 def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     """y as a fresh uint8 vector of 0/1 (with ``lazy``, a dask array stays one).
 
@@ -227,10 +236,7 @@ def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     y = _as_numeric_array(y, "y", lazy=lazy, device=device)
     if _on_gpu(y):
         y = y.copy_to_host()  # a vector: checked here, and the backend copies its uint8 form back
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y must have shape (n,) or (n, 1), got {y.shape}")
+    y = label_vector(y)
     if y.shape[0] != n_rows:
         raise ValueError(f"X and y have different lengths: X has {n_rows} rows, y has {y.shape[0]}")
     if y.dtype != bool:
