@@ -48,10 +48,11 @@ def test_exp_matches_libm_over_its_domain(exp_kernel):
     assert ours[-1] == 0.0 and ours[-3] == 0.0
 
 
+@pytest.mark.parametrize("solver", [dict(learning_rate=0.01, epochs=5), dict(solver="newton")])
 @pytest.mark.parametrize("rows, features", [(200_000, 3), (30_000, 5)])
-def test_parallel_and_serial_paths_give_the_same_bits(monkeypatch, rows, features):
+def test_parallel_and_serial_paths_give_the_same_bits(monkeypatch, rows, features, solver):
     X, y = make_nba_like(rows, n_features=features)
-    settings = dict(backend="numba", learning_rate=0.01, epochs=5)
+    settings = dict(backend="numba", **solver)  # gd: the descent kernels; newton: the curvature pass
     assert X.size >= numba_fused.PARALLEL_MIN_ENTRIES
     parallel = fastlogreg.train(X, y, **settings)
     again = fastlogreg.train(X, y, **settings)
