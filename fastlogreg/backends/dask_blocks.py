@@ -17,7 +17,7 @@ import dask.array as da
 import numpy as np
 
 from .contract import Curvature, Gradient
-from .numba_fused import block_sums, curvature_block_sums, unpack_curvature
+from .numba_fused import added_in_order, block_sums, curvature_block_sums, unpack_curvature
 
 # NumPy input is cut into at least this many blocks per worker (so every worker has work), and into
 # blocks of at most this many bytes (so no task holds too much).
@@ -53,10 +53,7 @@ def _added_in_order(data, kernel, weights, bias):
     task = dask.delayed(kernel, pure=False)  # pure=False: a fresh key every pass
     blocks = zip(X.to_delayed().ravel(), labels.to_delayed().ravel(), strict=True)  # in row order
     partials = dask.compute(*[task(X_block, labels_block, weights, bias) for X_block, labels_block in blocks])
-    totals = np.zeros_like(partials[0])
-    for row in partials:
-        totals += row
-    return totals
+    return added_in_order(np.stack(partials))
 
 
 def _as_blocks(X, y):

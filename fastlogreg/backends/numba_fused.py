@@ -200,6 +200,14 @@ def _epoch_totals(X, labels, w, b, layout, partials, columns, z, loss_terms, tot
     _add_in_order(partials, totals)
 
 
+def added_in_order(partials):
+    """The sum of the rows of partials, added in row order: the same bits however (and wherever) the
+    rows were computed. For the curvature pass's tasks and the dask backend's blocks."""
+    totals = np.empty(partials.shape[1])
+    _add_in_order(partials, totals)
+    return totals
+
+
 @jit(allocates=False)
 def _add_in_order(partials, totals):
     """totals = the sum of the rows of partials, in row order: the same bits however they were computed."""
@@ -437,10 +445,7 @@ def _curvature_totals(X, labels, w, b, layout):
     partials = np.empty((curvature_tasks(X.shape), _packed_size(d)))
     kernel = _curvature_parallel if layout.parallel else _curvature_serial
     kernel(X, labels, w, b, curvature_rows(d), partials)
-    totals = np.zeros(partials.shape[1])
-    for row in partials:
-        totals += row
-    return totals
+    return added_in_order(partials)
 
 
 def curvature_rows(n_features: int) -> int:
