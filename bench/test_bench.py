@@ -103,8 +103,8 @@ def test_interleaved_ratios(request, benchmark, size):
             X, y, backend="numba", learning_rate=size.learning_rate, epochs=size.epochs, dtype=dtype
         ).weights
 
-    def read(X):
-        for _ in range(size.epochs):
+    def read(X):  # as many reads as training makes passes: one per epoch, and one for the final loss
+        for _ in range(size.epochs + 1):
             read_once(X)
 
     contenders = {
