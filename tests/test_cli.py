@@ -195,12 +195,16 @@ def test_plot_without_matplotlib_is_a_one_line_error(tmp_path):
 
 
 def test_training_options_reach_train(tmp_path):
-    done = run(
-        ["train", "--tol", "1e-4", "--epochs", "100000", "--l2", "0.01", "--standardize", "--learning-rate", "0.5"],
-        cwd=tmp_path,
-    )
+    import fastlogreg
+
+    options = ["--tol", "1e-4", "--epochs", "100000", "--l2", "0.01", "--standardize", "--learning-rate", "0.5"]
+    done = run(["train", *options, "--save", "model.json"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "converged after" in done.stdout
+    # each flag's value, as train() ran with it and recorded it in its result ("converged" shows only --tol's)
+    model = fastlogreg.load(tmp_path / "model.json")
+    recorded = (model.solver, model.learning_rate, model.epochs, model.l2, model.tol, model.standardize)
+    assert recorded == ("gd", 0.5, 100_000, 0.01, 1e-4, True)
 
 
 def test_train_and_predict_on_memory_mapped_npy_files(tmp_path):

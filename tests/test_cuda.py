@@ -162,11 +162,17 @@ def test_gpu_many_blocks_agree_with_numba_and_repeat_bitwise(solver):
 
 @pytest.mark.gpu
 @on_gpu
-def test_gpu_device_input_is_used_in_place_and_agrees():
+def test_gpu_device_input_is_used_in_place_and_agrees(monkeypatch):
     from numba import cuda
+
+    from fastlogreg.backends import numba_cuda
 
     X, y = fastlogreg.make_nba_like(100_000, n_features=3, random_state=2)
     settings = dict(learning_rate=0.01, epochs=50, dtype="float32")
-    on_device = fastlogreg.train(cuda.to_device(X.astype(np.float32)), y, backend="cuda", **settings)
+    prepared, prepare = [], numba_cuda.prepare
+    monkeypatch.setattr(numba_cuda, "prepare", lambda X, y: prepared.append(prepare(X, y)) or prepared[-1])
+    X_gpu = cuda.to_device(X.astype(np.float32))
+    on_device = fastlogreg.train(X_gpu, y, backend="cuda", **settings)
+    assert prepared[0].X is X_gpu  # the kernels read the caller's GPU array itself: no copy of X
     from_host = fastlogreg.train(X, y, backend="cuda", **settings)
     np.testing.assert_array_equal(on_device.weights, from_host.weights)

@@ -73,15 +73,17 @@ def test_without_tol_every_epoch_runs(backend, nba):
 
 
 @pytest.mark.parametrize("watch", ["callback", "progress", "tol"])
-def test_running_in_blocks_changes_no_bit(backend, watch, capsys):
+def test_running_in_blocks_changes_no_bit(backend, watch, capsys, monkeypatch):
     X, y = random_problem(500, 3, seed=8)
     options = settings_for(X, epochs=237)
-    whole = fastlogreg.train(X, y, backend=backend, **options)
+    whole = fastlogreg.train(X, y, backend=backend, **options)  # a compiled loop: one block of 237 epochs
     extra = {
         "callback": dict(callback=lambda epoch, loss: False, callback_every=10),
         "progress": dict(progress=True),
         "tol": dict(tol=0.0),
     }[watch]
+    # blocks of one epoch: at this size a run would otherwise end within its first block, whatever watches it
+    monkeypatch.setattr("fastlogreg.solvers.monitor.BLOCK_SECONDS", 1e-9)
     blocks = fastlogreg.train(X, y, backend=backend, **options, **extra)
     np.testing.assert_array_equal(blocks.loss_history, whole.loss_history)
     np.testing.assert_array_equal(blocks.weights, whole.weights)
