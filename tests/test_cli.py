@@ -349,6 +349,7 @@ def _write_files(folder):
     (folder / "empty.npy").write_bytes(b"")
     np.savez(folder / "archive.npz", X=np.array([[1.0], [2.0]]))
     (folder / "archive.npy").write_bytes((folder / "archive.npz").read_bytes())  # a .npz under a .npy name
+    (folder / "folder.json").mkdir()  # a folder where a file is to be written
 
 
 @pytest.mark.parametrize(
@@ -373,6 +374,8 @@ def _write_files(folder):
         (["predict", "model.json", "archive.npy"], "archive.npy: not a numeric .npy file (a .npz archive"),
         (["train", "--save", "missing/model.json"], "--save missing/model.json: the folder missing does not exist"),
         (["predict", "model.json", "X.npy", "--output", "missing/p.txt"], "--output missing/p.txt: the folder"),
+        (["train", "--save", "folder.json"], "--save folder.json: a folder, not a file"),
+        (["predict", "model.json", "X.npy", "--output", "folder.json"], "--output folder.json: a folder, not a file"),
         (["train", "--epochs", "10000000000000"], "epochs must be <= 1,000,000,000, got 10,000,000,000,000"),
     ],
 )
