@@ -213,6 +213,18 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-3)  # the minimum-norm split
 
 
+@pytest.mark.parametrize("start", [2.0, 10.0])
+def test_a_start_far_from_the_optimum_still_reaches_it(backend, start):
+    # Every score starts tens to hundreds of units out, where p (1 - p) ~ e^-|z|: the Newton step is longer
+    # than the line search's halvings from the full step could shorten enough (2 ** -50).
+    X, y = fastlogreg.make_nba_like(300, random_state=2)
+    result = fastlogreg.train(X, y, backend=backend, init=(np.full(3, start), 0.0))
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged
+    assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-12)
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-6)
+
+
 def test_features_whose_squares_overflow_get_a_clear_error(backend):
     X, y = random_problem(50, 2, seed=3)
     with pytest.raises(FloatingPointError, match="standardize=True"):

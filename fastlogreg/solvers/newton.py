@@ -7,9 +7,10 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    units are alike), with a little damping added only when H is singular or nearly so (a constant or
    duplicated feature, or the flat loss of separable classes): the step stays finite and the weights
    of collinear features are shared out, as a minimum-norm solution would;
-2. a backtracking line search halves the step until the loss falls enough (Armijo); the pass at each
-   trial point already gives the next iteration's gradient and Hessian, so an accepted first trial costs
-   one pass per iteration: on a dask cluster, one round trip;
+2. a backtracking line search halves the step until the loss falls enough (Armijo), starting below
+   the longest step that could (the loss cannot fall below 0); the pass at each trial point already
+   gives the next iteration's gradient and Hessian, so an accepted first trial costs one pass per
+   iteration: on a dask cluster, one round trip;
 3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
@@ -155,8 +156,17 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
 
 
 def _line_search(evaluate, theta, loss, step, slope):
-    """(theta, loss, gradient, Hessian) at the first acceptable trial point, or None."""
+    """(theta, loss, gradient, Hessian) at the first acceptable trial point, or None.
+
+    The loss is never negative, so it cannot fall by more than itself: no fraction above
+    loss / (ARMIJO * -slope) can pass the test. Far from the optimum (scores tens of units out, where the
+    curvature is ~e^-|z|) the Newton step is too long by more than MAX_HALVINGS halvings; the halving then
+    starts at the power of two below that bound instead of at the full step. Near the optimum it is 1.
+    """
     fraction = 1.0
+    bound = abs(loss) / (ARMIJO * -slope)  # slope < 0: the step descends
+    if 0.0 < bound < 1.0:
+        fraction = math.ldexp(1.0, math.frexp(bound)[1] - 1)  # the power of two at or below the bound
     for _ in range(MAX_HALVINGS):
         candidate = theta + fraction * step
         trial_loss, gradient, hessian = evaluate(candidate)
