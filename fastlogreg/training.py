@@ -113,7 +113,8 @@ def train(
     FloatingPointError
         When gradient descent diverges (the loss ends above where it started, or overflows): the
         message names the learning rate. When Newton's loss, gradient or Hessian overflows float64 at
-        the start (the Hessian sums squares of the features): the message suggests standardize=True.
+        the start, or a feature's curvature underflows (the Hessian sums squares of the features): the
+        message suggests standardize=True.
     KeyboardInterrupt
         Ctrl-C stops any run within about a second, on every backend.
     """

@@ -234,6 +234,20 @@ def test_features_whose_squares_overflow_get_a_clear_error(backend):
     assert result.converged and result.loss == pytest.approx(reference.loss, rel=1e-9)
 
 
+def test_features_whose_squares_underflow_get_a_clear_error(backend):
+    # x^2 of 1e-170 is 0 in float64: the feature's curvature vanishes while its gradient does not, and the
+    # step, damped, is too small to move the loss: without the check, converged=True far from the optimum.
+    X, y = random_problem(50, 2, seed=3)
+    tiny = X * np.array([1.0, 1e-170])
+    with pytest.raises(FloatingPointError, match="underflows.*standardize=True"):
+        fastlogreg.train(tiny, y, backend=backend)
+    result = fastlogreg.train(tiny, y, backend=backend, standardize=True)
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged and result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-12)
+    np.testing.assert_allclose(result.weights * np.array([1.0, 1e-170]), coef, rtol=1e-6)
+    assert fastlogreg.train(tiny, y, backend=backend, l2=1e-3).converged  # the penalty's curvature is there
+
+
 def test_newton_takes_no_learning_rate_and_at_most_1024_features():
     with pytest.raises(ValueError, match="solver='newton' takes no learning_rate"):
         fastlogreg.train([[1.0], [2.0]], [0, 1], solver="newton", learning_rate=0.1)

@@ -80,6 +80,12 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             "newton: the loss, gradient or Hessian overflows float64 at the start (the Hessian sums squares "
             "of the features); scale X's features, for example with standardize=True"
         )
+    if _underflowed(gradient, hessian):
+        raise FloatingPointError(
+            "newton: the Hessian underflows float64 at the start (a feature's sum of p(1-p) x^2 is below 1e-308 "
+            "while its gradient is not 0: features of magnitude below about 1e-154); scale X's features, for "
+            "example with standardize=True"
+        )
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -129,6 +135,14 @@ def _polished(evaluate, theta, loss, step, history) -> Fit:
 
 def _finite(loss, gradient, hessian) -> bool:
     return bool(math.isfinite(loss) and np.isfinite(gradient).all() and np.isfinite(hessian).all())
+
+
+def _underflowed(gradient, hessian) -> bool:
+    """A weight whose curvature is lost to underflow while its gradient is not: its step, damped, could not
+    move the loss, and the decrement would call the start the optimum. Judged against the bias's curvature
+    (the sum of p(1-p) alone), so scores far out, where p(1-p) itself underflows, do not count."""
+    diagonal, tiny = np.diag(hessian), np.finfo(np.float64).tiny
+    return bool(diagonal[-1] >= tiny and np.any((diagonal[:-1] < tiny) & (gradient[:-1] != 0)))
 
 
 def _fit(theta, loss, history, *, converged) -> Fit:
