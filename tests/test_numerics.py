@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import fastlogreg
+from fastlogreg.backends import get_backend
 from fastlogreg.data import make_nba_like
 from fastlogreg.standardization import Standardization
 
@@ -47,6 +48,16 @@ def test_summed_loss_of_many_rows_to_1e_13(backend):
         z[confident, None], labels[confident], backend=backend, epochs=0, init=([1.0], 0.0), reduction="sum"
     )
     assert result.loss == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize("z", [20.0, 30.0, 40.0, 700.0, -40.0])
+def test_curvature_of_a_confident_row_has_no_cancellation(backend, z):
+    # Newton's p (1 - p) for one row (x = 1) at score z, against the closed form 1 / (4 cosh^2(z / 2)):
+    # 1 - p taken as such loses digits once p nears 1, and every digit once p rounds to 1 (z > 37)
+    chosen = get_backend(backend)
+    data = chosen.prepare(np.array([[1.0]]), np.array([1], dtype=np.uint8))
+    sums = chosen.curvature_sums(data, np.array([z]), 0.0)
+    np.testing.assert_allclose(sums.hessian, np.full((2, 2), 0.25 / math.cosh(z / 2) ** 2), rtol=1e-14)
 
 
 def test_gradient_step_at_extreme_logit(backend):
