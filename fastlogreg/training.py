@@ -114,7 +114,8 @@ def train(
         When gradient descent diverges (the loss ends above where it started, or overflows): the
         message names the learning rate. When Newton's loss, gradient or Hessian overflows float64 at
         the start, or a feature's curvature underflows (the Hessian sums squares of the features): the
-        message suggests standardize=True.
+        message suggests standardize=True. When Newton's step overflows (a start whose scores are
+        hundreds of units on the wrong side): the message suggests init='zeros'.
     KeyboardInterrupt
         Ctrl-C stops any run within about a second, on every backend.
     """

@@ -248,6 +248,13 @@ def test_features_whose_squares_underflow_get_a_clear_error(backend):
     assert fastlogreg.train(tiny, y, backend=backend, l2=1e-3).converged  # the penalty's curvature is there
 
 
+def test_a_step_past_float64_is_a_clear_error_without_runtime_warnings(backend):
+    # Scores 700 to 2800 on the wrong side: curvature e^-700 against residuals of 1, a step beyond 1e308
+    X, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([1, 1, 0, 0])
+    with pytest.raises(FloatingPointError, match="step overflows float64.*init='zeros'"):
+        fastlogreg.train(X, y, backend=backend, init=([700.0], 0.0))
+
+
 def test_newton_takes_no_learning_rate_and_at_most_1024_features():
     with pytest.raises(ValueError, match="solver='newton' takes no learning_rate"):
         fastlogreg.train([[1.0], [2.0]], [0, 1], solver="newton", learning_rate=0.1)

@@ -96,6 +96,12 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
         if monitor.stops(len(history), loss):
             return _fit(theta, loss, history, converged=False)
         step = newton_step(gradient, hessian)
+        if not np.isfinite(step).all():  # curvature ~e^-700 against residuals of order 1
+            raise FloatingPointError(
+                f"newton: the step overflows float64 at iteration {len(history)} (loss {loss:.10g}): the scores "
+                "are hundreds of units on the wrong side, where the loss has almost no curvature; start nearer "
+                "the optimum (init='zeros', the default) or use solver='gd'"
+            )
         slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
@@ -166,7 +172,8 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
         damping = DAMPING_START if damping == 0.0 else damping * 100.0
     # numpy has no triangular solve: solve() factors again, which costs nothing next to a pass at these d
     scaled_step = np.linalg.solve(lower.T, np.linalg.solve(lower, -gradient * unit))
-    return scaled_step * unit
+    with np.errstate(over="ignore"):  # a step past float64 is reported once, by newton()
+        return scaled_step * unit
 
 
 def _line_search(evaluate, theta, loss, step, slope):
