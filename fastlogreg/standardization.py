@@ -8,6 +8,7 @@ between the two problems. The L2 penalty, when used, applies to the standardized
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,5 +60,12 @@ class Standardization:
         return weights * self.scale, bias + float(weights @ self.mean)
 
     def to_original(self, weights, bias):
-        original = weights / self.scale
-        return original, bias - float(original @ self.mean)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, once
+            original = weights / self.scale
+            bias = bias - float(original @ self.mean)
+        if not (np.isfinite(original).all() and math.isfinite(bias)):
+            raise FloatingPointError(
+                "standardize=True: the weights in X's original units overflow float64 (a feature whose spread "
+                "is near 1e-308 or below needs a weight near 1e308 or above); scale that feature up"
+            )
+        return original, bias

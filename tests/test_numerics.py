@@ -106,3 +106,11 @@ def test_standardized_fit_is_blind_to_a_power_of_two_scale(exponent):
     np.testing.assert_allclose(scaled.weights * 2.0**exponent, expected.weights, rtol=1e-12)
     assert scaled.bias == pytest.approx(expected.bias, rel=1e-12)
     np.testing.assert_array_equal(scaled.loss_history, expected.loss_history)
+
+
+def test_weights_past_float64_in_original_units_are_a_clear_error(backend):
+    # A feature of order 1e-310 (subnormal) standardizes fine, but its weight in X's own units, ~0.4e310,
+    # is past float64: an error, not weights of inf and an overflow RuntimeWarning
+    X, y = make_nba_like(500)
+    with pytest.raises(FloatingPointError, match="original units overflow float64"):
+        fastlogreg.train(X * np.array([1.0, 1.0, 1e-310]), y, backend=backend, standardize=True)
