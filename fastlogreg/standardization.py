@@ -57,7 +57,8 @@ class Standardization:
         return ((X / self.unit - self.centre) / self.spread).astype(X.dtype, copy=False)
 
     def to_standardized(self, weights, bias):
-        return weights * self.scale, bias + float(weights @ self.mean)
+        with np.errstate(over="ignore", invalid="ignore"):  # a start past float64: the solver reports it, once
+            return weights * self.scale, bias + float(weights @ self.mean)
 
     def to_original(self, weights, bias):
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, once

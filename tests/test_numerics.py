@@ -114,3 +114,12 @@ def test_weights_past_float64_in_original_units_are_a_clear_error(backend):
     X, y = make_nba_like(500)
     with pytest.raises(FloatingPointError, match="original units overflow float64"):
         fastlogreg.train(X * np.array([1.0, 1.0, 1e-310]), y, backend=backend, standardize=True)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(learning_rate=0.1, epochs=3)], ids=["newton", "gd"])
+def test_a_start_past_float64_in_standard_units_is_reported_once(backend, options):
+    # init weights of 1e300 on features of order 1e10 are 1e310 in standard units: the solver's own
+    # overflow error, as without standardize=True, and no RuntimeWarning before it
+    X, y = make_nba_like(100)
+    with pytest.raises(FloatingPointError, match="overflow"):
+        fastlogreg.train(X * 1e10, y, backend=backend, standardize=True, init=(np.full(3, 1e300), 0.0), **options)
