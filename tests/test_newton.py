@@ -132,6 +132,22 @@ def test_progress_and_callback_count_iterations(backend, capsys):
     assert "fastlogreg" in capsys.readouterr().err  # the bar was drawn
 
 
+def test_the_callback_is_not_called_after_the_last_iteration(backend):
+    # As for gradient descent: every callback_every iterations, not after the last, so neither at the cap
+    # of epochs nor where Newton's test finds the optimum (as gradient descent's tol) and only polishes
+    X, y = unscaled_problem(300, seed=6)
+    calls = []
+    with pytest.warns(ConvergenceWarning, match="did not converge in 4 iterations"):
+        fastlogreg.train(X, y, backend=backend, epochs=4, callback=lambda k, loss: calls.append(k), callback_every=2)
+    assert calls == [2]
+    full = fastlogreg.train(X, y, backend=backend)  # its last iteration is the polishing step
+    calls = []
+    result = fastlogreg.train(
+        X, y, backend=backend, callback=lambda k, loss: calls.append(k) or True, callback_every=full.epochs_run - 1
+    )
+    assert calls == [] and result.converged and result.epochs_run == full.epochs_run
+
+
 def test_newton_never_runs_more_iterations_than_epochs(backend, nba):
     unlimited = fastlogreg.train(*nba, backend=backend, l2=0.1)
     assert unlimited.converged

@@ -93,8 +93,6 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
-        if monitor.stops(len(history), loss):
-            return _fit(theta, loss, history, converged=False)
         step = newton_step(gradient, hessian)
         if not np.isfinite(step).all():  # curvature ~e^-700 against residuals of order 1
             raise FloatingPointError(
@@ -113,6 +111,8 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
                 ConvergenceWarning,
                 stacklevel=3,  # newton(), train(), then the line that called train()
             )
+            return _fit(theta, loss, history, converged=False)
+        if monitor.stops(len(history), loss):  # only here: not after the last iteration (the cap, or the optimum)
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
         trial = _line_search(evaluate, theta, loss, step, slope)
