@@ -338,9 +338,12 @@ def _naming_the_files(**files):
 
 
 def _check_folder(flag, path) -> None:
+    """The file ``path`` can be written: its folder exists, and it is not itself a folder."""
     folder = Path(path).parent
     if not folder.is_dir():
         raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
+    if Path(path).is_dir():
+        raise ValueError(f"{flag} {path}: a folder, not a file; give a file name")
 
 
 def _check_plot_path(path) -> None:

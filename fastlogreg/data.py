@@ -98,8 +98,11 @@ def read_npy(features_path, labels_path=None) -> Table:
 def _load_npy(path):
     try:
         array = np.load(path, mmap_mode="r")  # allow_pickle stays False: numbers only, nothing executed
-    except ValueError as error:
+    except (ValueError, EOFError) as error:  # EOFError: an empty file
         raise ValueError(f"{path}: not a numeric .npy file ({error})") from None
+    if not isinstance(array, np.ndarray):  # np.load opens a .npz archive (a zip of arrays) as an NpzFile
+        array.close()
+        raise ValueError(f"{path}: not a numeric .npy file (a .npz archive; save one array with numpy.save)")
     if array.dtype.kind not in "biuf":
         raise ValueError(f"{path}: not a numeric .npy file (its values are {array.dtype})")
     return array

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,9 @@ class LogisticRegressionGD:
         random_state: int | np.random.RandomState | None = _DEFAULTS["random_state"],
         dtype: str = _DEFAULTS["dtype"],
         backend: str = _DEFAULTS["backend"],
+        progress: bool = _DEFAULTS["progress"],
+        callback: Callable[[int, float], object] | None = _DEFAULTS["callback"],
+        callback_every: int = _DEFAULTS["callback_every"],
     ):
         self.solver = solver
         self.learning_rate = learning_rate
@@ -74,6 +78,9 @@ class LogisticRegressionGD:
         self.random_state = random_state
         self.dtype = dtype
         self.backend = backend
+        self.progress = progress
+        self.callback = callback
+        self.callback_every = callback_every
 
     # --- scikit-learn's parameter protocol -----------------------------------------------------
 

@@ -8,6 +8,7 @@ between the two problems. The L2 penalty, when used, applies to the standardized
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,8 +57,16 @@ class Standardization:
         return ((X / self.unit - self.centre) / self.spread).astype(X.dtype, copy=False)
 
     def to_standardized(self, weights, bias):
-        return weights * self.scale, bias + float(weights @ self.mean)
+        with np.errstate(over="ignore", invalid="ignore"):  # a start past float64: the solver reports it, once
+            return weights * self.scale, bias + float(weights @ self.mean)
 
     def to_original(self, weights, bias):
-        original = weights / self.scale
-        return original, bias - float(original @ self.mean)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, once
+            original = weights / self.scale
+            bias = bias - float(original @ self.mean)
+        if not (np.isfinite(original).all() and math.isfinite(bias)):
+            raise FloatingPointError(
+                "standardize=True: the weights in X's original units overflow float64 (a feature whose spread "
+                "is near 1e-308 or below needs a weight near 1e308 or above); scale that feature up"
+            )
+        return original, bias

@@ -113,7 +113,10 @@ def train(
     FloatingPointError
         When gradient descent diverges (the loss ends above where it started, or overflows): the
         message names the learning rate. When Newton's loss, gradient or Hessian overflows float64 at
-        the start (the Hessian sums squares of the features): the message suggests standardize=True.
+        the start, or a feature's curvature underflows (the Hessian sums squares of the features): the
+        message suggests standardize=True. When Newton's step overflows (a start whose scores are
+        hundreds of units on the wrong side): the message suggests init='zeros'. With standardize=True,
+        when the weights in X's original units overflow (features of order 1e-308 and below).
     KeyboardInterrupt
         Ctrl-C stops any run within about a second, on every backend.
     """

@@ -350,6 +350,10 @@ def _write_files(folder):
     np.save(folder / "text.npy", np.array([["a"], ["b"]]))
     (folder / "three.csv").write_text("a,b,c,label\n1,2,3,0\n1,2,3,4\n")
     (folder / "one.csv").write_text("a,label\n1,0\n2,1\n")
+    (folder / "empty.npy").write_bytes(b"")
+    np.savez(folder / "archive.npz", X=np.array([[1.0], [2.0]]))
+    (folder / "archive.npy").write_bytes((folder / "archive.npz").read_bytes())  # a .npz under a .npy name
+    (folder / "folder.json").mkdir()  # a folder where a file is to be written
 
 
 @pytest.mark.parametrize(
@@ -367,8 +371,15 @@ def _write_files(folder):
         (["train", "--x", "nan.npy", "--y", "y.npy"], "nan.npy: X contains NaN or infinity"),
         (["train", "--x", "X.npy", "--y", "y2.npy"], "y2.npy: y must contain only 0 and 1 labels, found 2"),
         (["train", "--x", "text.npy", "--y", "y.npy"], "text.npy: not a numeric .npy file"),
+        (["train", "--x", "empty.npy", "--y", "y.npy"], "empty.npy: not a numeric .npy file"),
+        (["train", "--x", "X.npy", "--y", "empty.npy"], "empty.npy: not a numeric .npy file"),
+        (["predict", "model.json", "empty.npy"], "empty.npy: not a numeric .npy file"),
+        (["train", "--x", "archive.npz", "--y", "y.npy"], "archive.npz: not a numeric .npy file (a .npz archive"),
+        (["predict", "model.json", "archive.npy"], "archive.npy: not a numeric .npy file (a .npz archive"),
         (["train", "--save", "missing/model.json"], "--save missing/model.json: the folder missing does not exist"),
         (["predict", "model.json", "X.npy", "--output", "missing/p.txt"], "--output missing/p.txt: the folder"),
+        (["train", "--save", "folder.json"], "--save folder.json: a folder, not a file"),
+        (["predict", "model.json", "X.npy", "--output", "folder.json"], "--output folder.json: a folder, not a file"),
         (["train", "--epochs", "10000000000000"], "epochs must be <= 1,000,000,000, got 10,000,000,000,000"),
     ],
 )

@@ -1,6 +1,7 @@
 """LogisticRegressionGD follows scikit-learn's estimator conventions."""
 
 import dataclasses
+import inspect
 import math
 
 import numpy as np
@@ -35,6 +36,16 @@ def test_get_and_set_params():
     with pytest.raises(ValueError, match="invalid parameter 'alpha'"):
         model.set_params(alpha=1)
     assert repr(model) == "LogisticRegressionGD(epochs=5, l2=0.5, tol=1e-06)"
+
+
+def test_takes_every_keyword_of_train_with_its_defaults(nba, capsys):
+    # the README: "takes train()'s keywords, with train()'s defaults"
+    keywords = {k: p.default for k, p in inspect.signature(fastlogreg.train).parameters.items() if k not in "Xy"}
+    assert LogisticRegressionGD().get_params() == keywords
+    calls = []
+    options = dict(solver="gd", epochs=30, progress=True, callback=lambda e, loss: calls.append(e), callback_every=10)
+    LogisticRegressionGD(**options).fit(*nba)
+    assert calls == [10, 20] and "fastlogreg[numba] gd" in capsys.readouterr().err
 
 
 def test_errors_before_fit_and_on_bad_targets(nba):

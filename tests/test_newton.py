@@ -132,6 +132,22 @@ def test_progress_and_callback_count_iterations(backend, capsys):
     assert "fastlogreg" in capsys.readouterr().err  # the bar was drawn
 
 
+def test_the_callback_is_not_called_after_the_last_iteration(backend):
+    # As for gradient descent: every callback_every iterations, not after the last, so neither at the cap
+    # of epochs nor where Newton's test finds the optimum (as gradient descent's tol) and only polishes
+    X, y = unscaled_problem(300, seed=6)
+    calls = []
+    with pytest.warns(ConvergenceWarning, match="did not converge in 4 iterations"):
+        fastlogreg.train(X, y, backend=backend, epochs=4, callback=lambda k, loss: calls.append(k), callback_every=2)
+    assert calls == [2]
+    full = fastlogreg.train(X, y, backend=backend)  # its last iteration is the polishing step
+    calls = []
+    result = fastlogreg.train(
+        X, y, backend=backend, callback=lambda k, loss: calls.append(k) or True, callback_every=full.epochs_run - 1
+    )
+    assert calls == [] and result.converged and result.epochs_run == full.epochs_run
+
+
 def test_newton_never_runs_more_iterations_than_epochs(backend, nba):
     unlimited = fastlogreg.train(*nba, backend=backend, l2=0.1)
     assert unlimited.converged
@@ -213,6 +229,18 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-3)  # the minimum-norm split
 
 
+@pytest.mark.parametrize("start", [2.0, 10.0])
+def test_a_start_far_from_the_optimum_still_reaches_it(backend, start):
+    # Every score starts tens to hundreds of units out, where p (1 - p) ~ e^-|z|: the Newton step is longer
+    # than the line search's halvings from the full step could shorten enough (2 ** -50).
+    X, y = fastlogreg.make_nba_like(300, random_state=2)
+    result = fastlogreg.train(X, y, backend=backend, init=(np.full(3, start), 0.0))
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged
+    assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-12)
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-6)
+
+
 def test_features_whose_squares_overflow_get_a_clear_error(backend):
     X, y = random_problem(50, 2, seed=3)
     with pytest.raises(FloatingPointError, match="standardize=True"):
@@ -220,6 +248,27 @@ def test_features_whose_squares_overflow_get_a_clear_error(backend):
     result = fastlogreg.train(X * 1e200, y, backend=backend, standardize=True)
     reference = fastlogreg.train(X, y, backend=backend)
     assert result.converged and result.loss == pytest.approx(reference.loss, rel=1e-9)
+
+
+def test_features_whose_squares_underflow_get_a_clear_error(backend):
+    # x^2 of 1e-170 is 0 in float64: the feature's curvature vanishes while its gradient does not, and the
+    # step, damped, is too small to move the loss: without the check, converged=True far from the optimum.
+    X, y = random_problem(50, 2, seed=3)
+    tiny = X * np.array([1.0, 1e-170])
+    with pytest.raises(FloatingPointError, match="underflows.*standardize=True"):
+        fastlogreg.train(tiny, y, backend=backend)
+    result = fastlogreg.train(tiny, y, backend=backend, standardize=True)
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged and result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-12)
+    np.testing.assert_allclose(result.weights * np.array([1.0, 1e-170]), coef, rtol=1e-6)
+    assert fastlogreg.train(tiny, y, backend=backend, l2=1e-3).converged  # the penalty's curvature is there
+
+
+def test_a_step_past_float64_is_a_clear_error_without_runtime_warnings(backend):
+    # Scores 700 to 2800 on the wrong side: curvature e^-700 against residuals of 1, a step beyond 1e308
+    X, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([1, 1, 0, 0])
+    with pytest.raises(FloatingPointError, match="step overflows float64.*init='zeros'"):
+        fastlogreg.train(X, y, backend=backend, init=([700.0], 0.0))
 
 
 def test_newton_takes_no_learning_rate_and_at_most_1024_features():

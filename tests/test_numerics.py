@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import fastlogreg
+from fastlogreg.backends import get_backend
 from fastlogreg.data import make_nba_like
 from fastlogreg.standardization import Standardization
 
@@ -47,6 +48,16 @@ def test_summed_loss_of_many_rows_to_1e_13(backend):
         z[confident, None], labels[confident], backend=backend, epochs=0, init=([1.0], 0.0), reduction="sum"
     )
     assert result.loss == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize("z", [20.0, 30.0, 40.0, 700.0, -40.0])
+def test_curvature_of_a_confident_row_has_no_cancellation(backend, z):
+    # Newton's p (1 - p) for one row (x = 1) at score z, against the closed form 1 / (4 cosh^2(z / 2)):
+    # 1 - p taken as such loses digits once p nears 1, and every digit once p rounds to 1 (z > 37)
+    chosen = get_backend(backend)
+    data = chosen.prepare(np.array([[1.0]]), np.array([1], dtype=np.uint8))
+    sums = chosen.curvature_sums(data, np.array([z]), 0.0)
+    np.testing.assert_allclose(sums.hessian, np.full((2, 2), 0.25 / math.cosh(z / 2) ** 2), rtol=1e-14)
 
 
 def test_gradient_step_at_extreme_logit(backend):
@@ -96,3 +107,20 @@ def test_standardized_fit_is_blind_to_a_power_of_two_scale(exponent):
     np.testing.assert_allclose(scaled.weights * 2.0**exponent, expected.weights, rtol=1e-12)
     assert scaled.bias == pytest.approx(expected.bias, rel=1e-12)
     np.testing.assert_array_equal(scaled.loss_history, expected.loss_history)
+
+
+def test_weights_past_float64_in_original_units_are_a_clear_error(backend):
+    # A feature of order 1e-310 (subnormal) standardizes fine, but its weight in X's own units, ~0.4e310,
+    # is past float64: an error, not weights of inf and an overflow RuntimeWarning
+    X, y = make_nba_like(500)
+    with pytest.raises(FloatingPointError, match="original units overflow float64"):
+        fastlogreg.train(X * np.array([1.0, 1.0, 1e-310]), y, backend=backend, standardize=True)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(learning_rate=0.1, epochs=3)], ids=["newton", "gd"])
+def test_a_start_past_float64_in_standard_units_is_reported_once(backend, options):
+    # init weights of 1e300 on features of order 1e10 are 1e310 in standard units: the solver's own
+    # overflow error, as without standardize=True, and no RuntimeWarning before it
+    X, y = make_nba_like(100)
+    with pytest.raises(FloatingPointError, match="overflow"):
+        fastlogreg.train(X * 1e10, y, backend=backend, standardize=True, init=(np.full(3, 1e300), 0.0), **options)

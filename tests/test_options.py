@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from problems import assert_agree, random_problem, stable_learning_rate, train_both
+from problems import REFERENCE, assert_agree, random_problem, stable_learning_rate, train_both
 
 import fastlogreg
 
@@ -107,6 +107,22 @@ def test_callback_cadence_values_and_stop(backend):
     stopped = fastlogreg.train(X, y, backend=backend, callback=lambda e, loss: e >= 40, callback_every=20, **options)
     assert (stopped.epochs_run, stopped.converged) == (40, False)
     np.testing.assert_array_equal(stopped.loss_history, reference.loss_history[:40])
+
+
+def test_a_callback_due_at_the_epoch_tol_stops_is_not_called(backend):
+    # The reference stops by tol before update k; a callback due after k updates must see nothing (it is
+    # "not after the last"), and the run converged there, as on the reference, whatever it would answer.
+    X, y = random_problem(100, 3, seed=6)
+    options = settings_for(X, epochs=100_000, tol=1e-3)
+    reference = fastlogreg.train(X, y, backend=REFERENCE, **options)
+    assert reference.converged
+    calls = []
+    result = fastlogreg.train(
+        X, y, backend=backend, callback=lambda e, loss: calls.append(e) or True, callback_every=reference.epochs_run,
+        **options,
+    )  # fmt: skip
+    assert calls == []
+    assert (result.epochs_run, result.converged) == (reference.epochs_run, True)
 
 
 def test_standardize_trains_in_standard_units_and_reports_original_ones(backend):

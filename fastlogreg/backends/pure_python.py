@@ -6,6 +6,7 @@ For one row with features x, label y in {0, 1} and raw score z = w.x + b:
     loss = -y ln p - (1 - y) ln(1 - p) = log(1 + e^z) - y z
     dloss/dz = p - y,  so  dloss/dw_j = (p - y) x_j  and  dloss/db = p - y
     d2loss/dz2 = p (1 - p),  so the Hessian on theta = [w, b] is p (1 - p) [x, 1][x, 1]^T
+    p (1 - p) = e^-|z| / (1 + e^-|z|)^2                   for either sign of z, with no 1 - p to cancel
 
 Everything is computed from z, never from p, so no logarithm of 0 and no overflow for any finite z.
 The solvers (fastlogreg.solvers) turn these sums into steps.
@@ -59,7 +60,8 @@ def curvature_sums(data, weights, bias) -> Curvature:
         softplus, p = log1pexp_and_sigmoid(z)
         loss += softplus - y * z
         residual = p - y
-        curvature = p * (1.0 - p)  # d2loss/dz2
+        e = math.exp(-abs(z))
+        curvature = e / (1.0 + e) ** 2  # d2loss/dz2 = p (1 - p), without 1 - p's cancellation as p nears 1
         for j in range(size):
             gradient[j] += residual * x[j]
             for k in range(j + 1):  # the lower triangle; the Hessian is symmetric

@@ -85,8 +85,10 @@ def _in_compiled_blocks(backend, data, w, b, descent: Descent, epochs: int, moni
         histories.append(state.loss_history)
         done += len(state.loss_history)
         monitor.advance(len(state.loss_history))
-        converged = len(state.loss_history) < steps
-        if converged or done == epochs or not math.isfinite(loss) or monitor.stops(done, loss):
-            return Fit(w, float(b), float(loss), np.concatenate(histories), converged)
         if len(state.loss_history):
             previous = state.loss_history[-1]
+        # A block that ran all its steps has not tested its last point: test it here, as the next block's
+        # first epoch would, before the callback (the loop above stops there without calling it).
+        converged = len(state.loss_history) < steps or (done < epochs and _settled(previous, loss, descent.tol))
+        if converged or done == epochs or not math.isfinite(loss) or monitor.stops(done, loss):
+            return Fit(w, float(b), float(loss), np.concatenate(histories), converged)

@@ -7,9 +7,10 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    units are alike), with a little damping added only when H is singular or nearly so (a constant or
    duplicated feature, or the flat loss of separable classes): the step stays finite and the weights
    of collinear features are shared out, as a minimum-norm solution would;
-2. a backtracking line search halves the step until the loss falls enough (Armijo); the pass at each
-   trial point already gives the next iteration's gradient and Hessian, so an accepted first trial costs
-   one pass per iteration: on a dask cluster, one round trip;
+2. a backtracking line search halves the step until the loss falls enough (Armijo), starting below
+   the longest step that could (the loss cannot fall below 0); the pass at each trial point already
+   gives the next iteration's gradient and Hessian, so an accepted first trial costs one pass per
+   iteration: on a dask cluster, one round trip;
 3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
@@ -79,6 +80,12 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             "newton: the loss, gradient or Hessian overflows float64 at the start (the Hessian sums squares "
             "of the features); scale X's features, for example with standardize=True"
         )
+    if _underflowed(gradient, hessian):
+        raise FloatingPointError(
+            "newton: the Hessian underflows float64 at the start (a feature's sum of p(1-p) x^2 is below 1e-308 "
+            "while its gradient is not 0: features of magnitude below about 1e-154); scale X's features, for "
+            "example with standardize=True"
+        )
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -86,9 +93,13 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
-        if monitor.stops(len(history), loss):
-            return _fit(theta, loss, history, converged=False)
         step = newton_step(gradient, hessian)
+        if not np.isfinite(step).all():  # curvature ~e^-700 against residuals of order 1
+            raise FloatingPointError(
+                f"newton: the step overflows float64 at iteration {len(history)} (loss {loss:.10g}): the scores "
+                "are hundreds of units on the wrong side, where the loss has almost no curvature; start nearer "
+                "the optimum (init='zeros', the default) or use solver='gd'"
+            )
         slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
@@ -100,6 +111,8 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
                 ConvergenceWarning,
                 stacklevel=3,  # newton(), train(), then the line that called train()
             )
+            return _fit(theta, loss, history, converged=False)
+        if monitor.stops(len(history), loss):  # only here: not after the last iteration (the cap, or the optimum)
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
         trial = _line_search(evaluate, theta, loss, step, slope)
@@ -130,6 +143,14 @@ def _finite(loss, gradient, hessian) -> bool:
     return bool(math.isfinite(loss) and np.isfinite(gradient).all() and np.isfinite(hessian).all())
 
 
+def _underflowed(gradient, hessian) -> bool:
+    """A weight whose curvature is lost to underflow while its gradient is not: its step, damped, could not
+    move the loss, and the decrement would call the start the optimum. Judged against the bias's curvature
+    (the sum of p(1-p) alone), so scores far out, where p(1-p) itself underflows, do not count."""
+    diagonal, tiny = np.diag(hessian), np.finfo(np.float64).tiny
+    return bool(diagonal[-1] >= tiny and np.any((diagonal[:-1] < tiny) & (gradient[:-1] != 0)))
+
+
 def _fit(theta, loss, history, *, converged) -> Fit:
     return Fit(theta[:-1].copy(), float(theta[-1]), float(loss), np.array(history, dtype=np.float64), converged)
 
@@ -151,12 +172,22 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
         damping = DAMPING_START if damping == 0.0 else damping * 100.0
     # numpy has no triangular solve: solve() factors again, which costs nothing next to a pass at these d
     scaled_step = np.linalg.solve(lower.T, np.linalg.solve(lower, -gradient * unit))
-    return scaled_step * unit
+    with np.errstate(over="ignore"):  # a step past float64 is reported once, by newton()
+        return scaled_step * unit
 
 
 def _line_search(evaluate, theta, loss, step, slope):
-    """(theta, loss, gradient, Hessian) at the first acceptable trial point, or None."""
+    """(theta, loss, gradient, Hessian) at the first acceptable trial point, or None.
+
+    The loss is never negative, so it cannot fall by more than itself: no fraction above
+    loss / (ARMIJO * -slope) can pass the test. Far from the optimum (scores tens of units out, where the
+    curvature is ~e^-|z|) the Newton step is too long by more than MAX_HALVINGS halvings; the halving then
+    starts at the power of two below that bound instead of at the full step. Near the optimum it is 1.
+    """
     fraction = 1.0
+    bound = abs(loss) / (ARMIJO * -slope)  # slope < 0: the step descends
+    if 0.0 < bound < 1.0:
+        fraction = math.ldexp(1.0, math.frexp(bound)[1] - 1)  # the power of two at or below the bound
     for _ in range(MAX_HALVINGS):
         candidate = theta + fraction * step
         trial_loss, gradient, hessian = evaluate(candidate)
