@@ -186,6 +186,38 @@ def test_a_numpy_newton_pass_holds_one_weighted_copy_of_X_not_two():
     assert peak < 1.5 * X.nbytes
 
 
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_a_long_newton_pass_runs_in_several_calls_with_the_sums_of_one(backend_name, monkeypatch):
+    """Python sees Ctrl-C only between calls into compiled code or BLAS: a pass longer than
+    contract.UNINTERRUPTED_PRODUCTS runs in several, and sums what one pass sums."""
+    from fastlogreg.backends import contract, numba_fused, numpy_vectorized, pure_python
+
+    X, y = random_problem(12_000, 7, seed=4)
+    weights, bias = np.linspace(-0.5, 0.5, 7), 0.2
+    module = {"numpy": numpy_vectorized, "numba": numba_fused}[backend_name]
+    monkeypatch.setattr(numba_fused, "MAX_CURVATURE_TASKS", 2)  # so that each task runs several chunks
+    data = module.prepare(X, y.astype(np.uint8))
+    whole = module.curvature_sums(data, weights, bias)
+    calls = []  # one per block of rows: numpy's terms, numba's kernel on one thread or all
+
+    def counted(run):
+        return lambda *args: calls.append(1) or run(*args)
+
+    for name in {"numpy": ["_stable_terms"], "numba": ["_curvature_serial", "_curvature_parallel"]}[backend_name]:
+        monkeypatch.setattr(module, name, counted(getattr(module, name)))
+    monkeypatch.setattr(contract, "UNINTERRUPTED_PRODUCTS", 300 * 8**2)  # 300 rows' worth per call
+    split = module.curvature_sums(data, weights, bias)
+    assert len(calls) >= 5
+    reference = pure_python.curvature_sums(pure_python.prepare(X, y.astype(np.uint8)), weights, bias)
+    assert split.loss == pytest.approx(reference.loss, rel=1e-12)
+    np.testing.assert_allclose(split.gradient, reference.gradient, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(split.hessian, reference.hessian, rtol=1e-10)
+    if backend_name == "numba":  # each task's sums go on where the last call left them: not a bit moves
+        assert split.loss == whole.loss
+        np.testing.assert_array_equal(split.gradient, whole.gradient)
+        np.testing.assert_array_equal(split.hessian, whole.hessian)
+
+
 # --- degenerate problems ------------------------------------------------------------------------------
 
 

@@ -15,6 +15,11 @@ z = x.w + b in stable form: per row ``log(1 + e^z) - y z``, gradient ``(p - y) [
 ``p (1 - p) [x, 1][x, 1]^T`` with p = sigmoid(z). Scaling by the reduction and the L2 penalty are the
 solver's, so every backend computes exactly the same quantities.
 
+A pass may take long (Newton's on wide X sums d^2 products per row) and Python sees Ctrl-C only
+between calls into compiled code or BLAS: a backend splits such a pass into calls of at most
+``UNINTERRUPTED_PRODUCTS`` multiply-adds (Hessian entries times rows), each adding to the sums where
+the last one stopped.
+
 A backend may also compile the whole gradient-descent loop (``CompiledDescent``): the numba backend
 does, because leaving compiled code every epoch costs more than an epoch on a dozen rows. The shared
 Python loop in ``fastlogreg.solvers.gradient_descent`` is the definition it is tested against.
@@ -26,6 +31,14 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+
+# About a tenth of a second of a Newton pass on two cores (numba and BLAS alike): Ctrl-C lands within that.
+UNINTERRUPTED_PRODUCTS = 10**9
+
+
+def hessian_rows_per_call(n_features: int) -> int:
+    """Rows of a Newton pass per uninterruptible call: each row adds about (d + 1)^2 products."""
+    return max(1, UNINTERRUPTED_PRODUCTS // (n_features + 1) ** 2)
 
 
 class Gradient(NamedTuple):

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .contract import Curvature, Descent, DescentState, Gradient
+from .contract import Curvature, Descent, DescentState, Gradient, hessian_rows_per_call
 from .numba_config import jit
 from .numba_math import exp_nonpositive
 
@@ -440,11 +440,20 @@ def curvature_block_sums(X, labels, w, b):
 
 def _curvature_totals(X, labels, w, b, layout):
     """The tasks' partial sums, added in task order. Serial and parallel runs are separate kernels, so a
-    small problem never loads (or compiles) the parallel one."""
-    d = X.shape[1]
-    partials = np.empty((curvature_tasks(X.shape), _packed_size(d)))
+    small problem never loads (or compiles) the parallel one.
+
+    Each call takes every task a few chunks further, adding to the sums where the previous call left
+    them (the same bits as one call): one call, unless X is wide and long enough for a pass to outlast
+    contract.UNINTERRUPTED_PRODUCTS, which Ctrl-C waits for."""
+    n, d = X.shape
+    rows = curvature_rows(d)
+    partials = np.zeros((curvature_tasks(X.shape), _packed_size(d)))
+    chunks = -(-n // rows)
+    chunks_per_task = -(-chunks // partials.shape[0])
+    chunks_per_call = max(1, hessian_rows_per_call(d) // (rows * partials.shape[0]))
     kernel = _curvature_parallel if layout.parallel else _curvature_serial
-    kernel(X, labels, w, b, curvature_rows(d), partials)
+    for first in range(0, chunks_per_task, chunks_per_call):
+        kernel(X, labels, w, b, rows, partials, chunks_per_task, first, min(first + chunks_per_call, chunks_per_task))
     return added_in_order(partials)
 
 
@@ -472,28 +481,27 @@ def unpack_curvature(totals, d) -> Curvature:
 
 
 @jit()
-def _curvature_serial(X, labels, w, b, rows_per_chunk, partials):
+def _curvature_serial(X, labels, w, b, rows_per_chunk, partials, per_task, first, stop):
     for t in range(partials.shape[0]):
-        _curvature_task(X, labels, w, b, rows_per_chunk, partials, t)
+        _curvature_task(X, labels, w, b, rows_per_chunk, partials, t, per_task, first, stop)
 
 
 @jit(parallel=True)
-def _curvature_parallel(X, labels, w, b, rows_per_chunk, partials):
+def _curvature_parallel(X, labels, w, b, rows_per_chunk, partials, per_task, first, stop):
     for t in numba.prange(partials.shape[0]):
-        _curvature_task(X, labels, w, b, rows_per_chunk, partials, t)
+        _curvature_task(X, labels, w, b, rows_per_chunk, partials, t, per_task, first, stop)
 
 
 @jit()
-def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t):
-    """partials[t] = the packed sums over task t's run of chunks, added chunk by chunk in order."""
+def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t, per_task, first, stop):
+    """Adds to partials[t] the packed sums over chunks first:stop of task t's run of per_task chunks,
+    chunk by chunk in order."""
     n, d = X.shape
     chunks = (n + rows_per_chunk - 1) // rows_per_chunk
-    per_task = (chunks + partials.shape[0] - 1) // partials.shape[0]
     columns = np.empty((d + 1, rows_per_chunk))  # the chunk of X, column-major, and a column of ones
     weighted = np.empty((d + 1, rows_per_chunk))  # each column times the row's curvature p (1 - p)
     residuals, loss_terms, log_factors = np.empty(rows_per_chunk), np.empty(rows_per_chunk), np.empty(rows_per_chunk)
-    partials[t, :] = 0.0
-    for c in range(t * per_task, min((t + 1) * per_task, chunks)):
+    for c in range(t * per_task + first, min(t * per_task + stop, chunks)):
         start = c * rows_per_chunk
         m = min(rows_per_chunk, n - start)
         padded = _padded(m)

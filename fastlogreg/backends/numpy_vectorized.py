@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .contract import Curvature, Gradient
+from .contract import Curvature, Gradient, hessian_rows_per_call
 
 
 def prepare(X, y):
@@ -23,22 +23,29 @@ def curvature_sums(data, weights, bias) -> Curvature:
     """Summed loss, gradient and Hessian on theta = [w, b]; the Hessian X^T diag(h) X through BLAS.
 
     The bias is a feature that is always 1, but X is not widened with it (a copy of X): its row and
-    column of the Hessian are the column sums of the one weighted copy, its corner the sum of h.
+    column of the Hessian are the column sums of the weighted rows, its corner the sum of h. The rows
+    go in blocks (one, unless X is wide and long): a BLAS call cannot be interrupted (contract.py), and
+    the weighted copy is of a block, not of all of X.
     """
     X, y = data
-    with np.errstate(over="ignore", invalid="ignore"):
-        z = X @ weights + bias
-        softplus, p, e = _stable_terms(z)
-        curvature = e / (1.0 + e) ** 2  # p (1 - p), without the cancellation of 1 - p near p = 1
-        weighted = X * curvature[:, np.newaxis]  # diag(h) X: the pass's one n x d temporary
-        d = X.shape[1]
-        hessian = np.empty((d + 1, d + 1))
-        hessian[:d, :d] = X.T @ weighted
-        hessian[d, :d] = hessian[:d, d] = weighted.sum(axis=0)  # h . x_j: the bias against feature j
-        hessian[d, d] = curvature.sum()
-        hessian = np.tril(hessian) + np.tril(hessian, -1).T  # exactly symmetric, whatever BLAS rounded
-        residual = p - y
-        return Curvature(float(np.sum(softplus - y * z)), np.append(residual @ X, residual.sum()), hessian)
+    d = X.shape[1]
+    loss, gradient, hessian = 0.0, np.zeros(d + 1), np.zeros((d + 1, d + 1))
+    block = hessian_rows_per_call(d)
+    for start in range(0, X.shape[0], block):
+        rows, labels = X[start : start + block], y[start : start + block]
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = rows @ weights + bias
+            softplus, p, e = _stable_terms(z)
+            curvature = e / (1.0 + e) ** 2  # p (1 - p), without the cancellation of 1 - p near p = 1
+            weighted = rows * curvature[:, np.newaxis]  # diag(h) X for this block
+            hessian[:d, :d] += rows.T @ weighted
+            hessian[d, :d] += weighted.sum(axis=0)  # h . x_j: the bias against feature j
+            hessian[d, d] += curvature.sum()
+            residual = p - labels
+            loss += float(np.sum(softplus - labels * z))
+            gradient += np.append(residual @ rows, residual.sum())
+    hessian = np.tril(hessian) + np.tril(hessian, -1).T  # exactly symmetric, whatever BLAS rounded
+    return Curvature(loss, gradient, hessian)
 
 
 def log1pexp_and_sigmoid(z):
