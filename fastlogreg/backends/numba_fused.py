@@ -28,20 +28,30 @@ from .numba_math import exp_nonpositive
 
 # Below this many entries of X, one thread is faster than waking the others every epoch.
 PARALLEL_MIN_ENTRIES = 1 << 16
-# numba's "workqueue" threading layer (what numba_config's "forksafe" choice gets without TBB) aborts
-# when two threads enter parallel code at once: one train() at a time enters a parallel kernel (it
-# uses every core anyway).
+# One train() at a time enters a parallel kernel: each uses every core anyway, and numba's "workqueue"
+# threading layer (its last resort, or the user's choice) aborts when two threads enter parallel code.
 _PARALLEL_LOCK = threading.Lock()
+# False in a fork()ed child of a process that had started GNU OpenMP's threads: numba aborts such a child
+# when it runs parallel code, so its kernels run on one thread (the same bits).
+_parallel_allowed = True
 
 
-def _unlock_in_child() -> None:
-    """A fork()ed child gets a fresh lock: one copied while another thread held it would never open."""
-    global _PARALLEL_LOCK
+def _openmp_started() -> bool:
+    try:
+        return numba.threading_layer() == "omp"
+    except ValueError:  # no parallel code has run: no threads started yet
+        return False
+
+
+def _after_fork_in_child() -> None:
+    """A fresh lock (one copied while another thread held it would never open); one thread after OpenMP."""
+    global _PARALLEL_LOCK, _parallel_allowed
     _PARALLEL_LOCK = threading.Lock()
+    _parallel_allowed = _parallel_allowed and not _openmp_started()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX only
-    os.register_at_fork(after_in_child=_unlock_in_child)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 # Tasks per parallel epoch: several per core on 16 cores, so that threads stay balanced. (Not the
 # thread count: numba.get_num_threads() in compiled code would stop it from being cached.)
@@ -74,7 +84,7 @@ class Layout(NamedTuple):
 def layout_of(X, *, parallel: bool | None = None) -> Layout:
     """The layout for X; large X runs in parallel unless ``parallel=False`` (a dask task's own thread)."""
     if parallel is None:
-        parallel = X.size >= PARALLEL_MIN_ENTRIES
+        parallel = _parallel_allowed and X.size >= PARALLEL_MIN_ENTRIES
     # Wide row-major X is read row by row; a few features, or column-major X, through a column copy.
     by_rows = bool(X.flags.c_contiguous and X.shape[1] > 4)
     return Layout(chunk_rows(X.shape[1]), by_rows, bool(parallel))
