@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import functools
 import importlib.util
+import os
 import sys
 import time
 import warnings
@@ -341,7 +342,10 @@ def _check_folder(flag, path) -> None:
     """The file ``path`` can be written: its folder exists, and it is not itself a folder."""
     folder = Path(path).parent
     if not folder.is_dir():
-        raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise ValueError(f"{flag} {path}: the folder {folder} {problem}")
+    if not os.access(folder, os.W_OK):  # found now, not after training
+        raise ValueError(f"{flag} {path}: the folder {folder} is not writable")
     if Path(path).is_dir():
         raise ValueError(f"{flag} {path}: a folder, not a file; give a file name")
 

@@ -96,16 +96,30 @@ def read_npy(features_path, labels_path=None) -> Table:
 
 
 def _load_npy(path):
+    with open(path, "rb") as file:
+        start = file.read(len(_NPY_MAGIC))
+    if start != _NPY_MAGIC:  # np.load would try it as a pickle (and say so) or open a .npz archive
+        raise ValueError(f"{path}: not a numeric .npy file ({_what_else(path, start)})")
     try:
         array = np.load(path, mmap_mode="r")  # allow_pickle stays False: numbers only, nothing executed
-    except (ValueError, EOFError) as error:  # EOFError: an empty file
+    except (ValueError, EOFError) as error:  # e.g. an object array, or a header cut short
         raise ValueError(f"{path}: not a numeric .npy file ({error})") from None
-    if not isinstance(array, np.ndarray):  # np.load opens a .npz archive (a zip of arrays) as an NpzFile
-        array.close()
-        raise ValueError(f"{path}: not a numeric .npy file (a .npz archive; save one array with numpy.save)")
     if array.dtype.kind not in "biuf":
         raise ValueError(f"{path}: not a numeric .npy file (its values are {array.dtype})")
     return array
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _what_else(path, start: bytes) -> str:
+    if not start:
+        return "the file is empty"
+    if start.startswith(b"PK"):
+        return "a .npz archive; save one array with numpy.save"
+    if Path(path).suffix.lower() in {".csv", ".txt"}:
+        return "no .npy header: a CSV? give it as the data file, fastlogreg train DATA.csv, not with --x/--y"
+    return "no .npy header; write one with numpy.save"
 
 
 def read_csv(path, *, labelled: bool = True) -> Table:

@@ -365,6 +365,8 @@ def _as_numeric_array(values, name: str, *, lazy: bool = False, device: bool = F
         array = np.asarray(values)
     except (ValueError, TypeError) as error:  # e.g. ragged nested lists
         raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
+    except RuntimeError as error:  # e.g. a PyTorch tensor that requires grad
+        raise TypeError(f"{name} could not be read as an array: {error}") from None
     if array.dtype == object and array.size:
         array = _numbers_of(array, name)  # e.g. a pandas frame mixing bool, int and float columns
     _check_numeric_dtype(array.dtype, name)

@@ -374,11 +374,14 @@ def _write_files(folder):
         (["train", "--x", "empty.npy", "--y", "y.npy"], "empty.npy: not a numeric .npy file"),
         (["train", "--x", "X.npy", "--y", "empty.npy"], "empty.npy: not a numeric .npy file"),
         (["predict", "model.json", "empty.npy"], "empty.npy: not a numeric .npy file"),
+        (["train", "--x", "empty.npy", "--y", "y.npy"], "empty.npy: not a numeric .npy file (the file is empty)"),
+        (["train", "--x", "one.csv", "--y", "y.npy"], "one.csv: not a numeric .npy file (no .npy header: a CSV?"),
         (["train", "--x", "archive.npz", "--y", "y.npy"], "archive.npz: not a numeric .npy file (a .npz archive"),
         (["predict", "model.json", "archive.npy"], "archive.npy: not a numeric .npy file (a .npz archive"),
         (["train", "--save", "missing/model.json"], "--save missing/model.json: the folder missing does not exist"),
         (["predict", "model.json", "X.npy", "--output", "missing/p.txt"], "--output missing/p.txt: the folder"),
         (["train", "--save", "folder.json"], "--save folder.json: a folder, not a file"),
+        (["train", "--save", "one.csv/model.json"], "the folder one.csv is a file, not a folder"),
         (["predict", "model.json", "X.npy", "--output", "folder.json"], "--output folder.json: a folder, not a file"),
         (["train", "--epochs", "10000000000000"], "epochs must be <= 1,000,000,000, got 10,000,000,000,000"),
     ],
@@ -393,6 +396,21 @@ def test_real_file_mistakes_are_one_line_naming_the_file(tmp_path, args, message
     assert done.stderr.startswith("fastlogreg: error: ") and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr, done.stderr
     assert "Unable to allocate" not in done.stderr
+
+
+@pytest.mark.parametrize("flag", ["--save", "--plot", "--output"])
+def test_an_unwritable_folder_is_an_error_before_training(tmp_path, monkeypatch, flag):
+    # Found by os.access, which answers True for root whatever the folder's mode: asked directly here.
+    _write_files(tmp_path)
+    assert run(["train", "one.csv", "--epochs", "1", "--save", "model.json"], cwd=tmp_path).returncode == 0
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == locked else real_access(path, mode))
+    command = ["predict", "model.json", "one.csv"] if flag == "--output" else ["train"]
+    done = run([*command, flag, str(locked / "out.png")], cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.strip() == f"fastlogreg: error: {flag} {locked / 'out.png'}: the folder {locked} is not writable"
 
 
 def test_debug_shows_the_traceback(tmp_path):

@@ -257,3 +257,12 @@ def test_checks_of_shapes_and_labels_come_before_the_pass_over_X(X, y, settings,
     # X is all NaN: its one pass would refuse it, so each message shows a cheaper check ran first
     with pytest.raises(ValueError, match=message):
         fastlogreg.train(X, y, backend="numpy", **settings)
+
+
+def test_a_tensor_that_requires_grad_is_a_type_error_naming_it():
+    torch = pytest.importorskip("torch")
+    X = torch.ones((4, 2), dtype=torch.float64, requires_grad=True)
+    with pytest.raises(TypeError, match=r"^X could not be read as an array: .*detach"):
+        fastlogreg.train(X, [0, 1, 0, 1])
+    # detached, as the message says, it trains
+    assert fastlogreg.train(X.detach(), [0, 1, 0, 1], epochs=1).weights.shape == (2,)
