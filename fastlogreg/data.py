@@ -95,6 +95,9 @@ def read_npy(features_path, labels_path=None) -> Table:
     return Table(X=X, y=y, feature_names=names, label_name=None if y is None else "y")
 
 
+_NPY_MAGIC = b"\x93NUMPY"
+
+
 def _load_npy(path):
     with open(path, "rb") as file:
         start = file.read(len(_NPY_MAGIC))
@@ -107,9 +110,6 @@ def _load_npy(path):
     if array.dtype.kind not in "biuf":
         raise ValueError(f"{path}: not a numeric .npy file (its values are {array.dtype})")
     return array
-
-
-_NPY_MAGIC = b"\x93NUMPY"
 
 
 def _what_else(path, start: bytes) -> str:

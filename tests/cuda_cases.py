@@ -8,6 +8,8 @@ simulator runs every GPU thread as a Python thread.
 
 import pickle
 import sys
+import threading
+import traceback
 
 import numpy as np
 from tutorial_figures import TUTORIAL
@@ -71,8 +73,37 @@ def run_device_input():
     return results
 
 
+def serialize_simulated_shared_arrays():
+    """Give numba-cuda's simulator (0.30.4) a lock around its shared-array allocation.
+
+    Its FakeCUDAShared.array looks the array up, then allocates it if missing, with no lock: two threads
+    of a block that both get there before either stores it each allocate one, and the block's tree
+    reduction then adds an uninitialized slot. The cuda backend's results are then wrong at random (seen
+    once in CI: a Newton line search that found no lower loss). The same method, keyed by its caller's
+    source line as the simulator's is, under a lock.
+    """
+    from numba import types
+    from numba.cuda.simulator.kernelapi import FakeCUDAShared
+    from numba.np import numpy_support
+
+    unlocked, lock = FakeCUDAShared.array, threading.Lock()
+
+    def array(self, shape, dtype, alignment=None):
+        if shape == 0 or alignment is not None:  # dynamic shared memory, or the simulator's own error
+            return unlocked(self, shape, dtype, alignment)
+        caller = traceback.extract_stack(sys._getframe())[-2][0:2]
+        dtype = numpy_support.as_dtype(dtype) if isinstance(dtype, types.Type) else dtype
+        with lock:
+            if caller not in self._allocations:
+                self._allocations[caller] = np.empty(shape, dtype)
+            return self._allocations[caller]
+
+    FakeCUDAShared.array = array
+
+
 if __name__ == "__main__":
     sys.setswitchinterval(1e-5)  # the simulator's threads wait on each other at every syncthreads
+    serialize_simulated_shared_arrays()
     outcome = {"cases": run_cases("cuda"), "again": run_cases("cuda", ["gd_l2_tol", "newton"])}
     outcome["device_input"] = run_device_input()
     with open(sys.argv[1], "wb") as file:

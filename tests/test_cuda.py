@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cuda_cases import CASES, STOP_AT, run_cases
+from problems import run_python
 from tutorial_figures import LOSS_AFTER, LOSS_BEFORE, as_printed
 
 import fastlogreg
@@ -97,6 +98,41 @@ def test_simulated_device_input_equals_host_input(simulated):
         host = simulated["cases"][case]
         for a, b in zip(got, host[:4], strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_the_simulated_runs_lock_the_simulators_shared_array_allocation():
+    # cuda_cases.serialize_simulated_shared_arrays: with the simulator's allocation slowed to 10 ms, so that
+    # both threads of a block reach it before either stores the array, the simulator as shipped sums an
+    # uninitialized slot (the loss off by a fifth, measured); under the lock the sums equal numba's.
+    code = """
+        import sys, time
+        import numpy as np
+        from numba.cuda.simulator import kernelapi
+        import cuda_cases
+        import fastlogreg
+        from fastlogreg.backends import numba_cuda, numba_fused
+
+        class SlowAllocation:
+            def __getattr__(self, name):
+                return getattr(np, name)
+
+            def empty(self, *args, **kwargs):
+                time.sleep(0.01)
+                return np.empty(*args, **kwargs)
+
+        kernelapi.np = cuda_cases.np = SlowAllocation()
+        cuda_cases.serialize_simulated_shared_arrays()
+        X, y = fastlogreg.make_nba_like(40, n_features=3, random_state=0)
+        labels = (y > 0.5).astype(np.uint8)
+        w = np.array([0.1, -0.2, 0.3])
+        simulated = numba_cuda.gradient_sums(numba_cuda.prepare(X, labels), w, 0.1)
+        expected = numba_fused.gradient_sums((X, labels), w, 0.1)
+        np.testing.assert_allclose(simulated.loss, expected.loss, rtol=1e-12)
+        np.testing.assert_allclose(simulated.weights, expected.weights, rtol=1e-12)
+        print("ok")
+    """
+    done = run_python(code, env=_environment())
+    assert done.stdout.strip() == "ok", done.stderr[-3000:]
 
 
 def test_gpu_array_with_another_backend_is_a_clear_error():
