@@ -344,7 +344,7 @@ def _check_folder(flag, path) -> None:
     if not folder.is_dir():
         problem = "is a file, not a folder" if folder.exists() else "does not exist"
         raise ValueError(f"{flag} {path}: the folder {folder} {problem}")
-    if not os.access(folder, os.W_OK):  # found now, not after training
+    if not os.access(folder, os.W_OK | os.X_OK):  # found now, not after training (a new file needs both)
         raise ValueError(f"{flag} {path}: the folder {folder} is not writable")
     if Path(path).is_dir():
         raise ValueError(f"{flag} {path}: a folder, not a file; give a file name")

@@ -118,7 +118,7 @@ def _what_else(path, start: bytes) -> str:
     if start.startswith(b"PK"):
         return "a .npz archive; save one array with numpy.save"
     if Path(path).suffix.lower() in {".csv", ".txt"}:
-        return "no .npy header: a CSV? give it as the data file, fastlogreg train DATA.csv, not with --x/--y"
+        return "no .npy header: a CSV? read it with read_csv; on the command line, fastlogreg train DATA.csv"
     return "no .npy header; write one with numpy.save"
 
 

@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING, cast
 
+from . import fork_safety  # noqa: F401  (registers its fork() handler before any parallel code runs)
 from .contract import Backend, CompiledDescent
 
 # name -> (module, the package it needs beyond numpy)

@@ -9,8 +9,7 @@ the range reduction in numba_math.exp_nonpositive. Only two narrow licences are 
 Threading layer: numba's own choice is kept (TBB if installed, else OpenMP, else its "workqueue").
 An earlier choice of ours, "forksafe" (workqueue without TBB), cost about 45 us per parallel region
 where OpenMP takes 3 us, and its sleeping threads ran a parallel read of X slower than one thread did
-(2 cores, KVM). GNU OpenMP cannot run parallel code in a fork()ed child of a process that started it;
-numba_fused runs such a child's kernels on one thread instead.
+(2 cores, KVM). In a fork()ed child, fork_safety decides (OpenMP may not work there).
 
 On-disk cache: compiled kernels are kept where numba keeps them (the package's ``__pycache__``,
 else the user's cache folder); when neither is writable (a read-only install with no writable home),
@@ -28,6 +27,8 @@ from typing import Any
 
 import numba
 
+from . import fork_safety
+
 FASTMATH = {"contract"}
 REDUCTION_FASTMATH = {"contract", "reassoc"}
 JIT_OPTIONS = dict(
@@ -37,6 +38,8 @@ JIT_OPTIONS = dict(
 )
 CACHE_ENVIRONMENT_VARIABLE = "FASTLOGREG_NUMBA_CACHE"
 _config: Any = numba.config  # its settings are set at import, invisible to type checkers
+if fork_safety.forked:  # a fork()ed child whose parent had not imported numba
+    fork_safety.choose_forksafe(_config)
 
 
 def cache_enabled() -> bool:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from . import fork_safety
 from .contract import Curvature, Descent, DescentState, Gradient, hessian_rows_per_call
 from .numba_config import jit
 from .numba_math import exp_nonpositive
@@ -33,27 +34,16 @@ PARALLEL_MIN_ENTRIES = 1 << 15
 # One train() at a time enters a parallel kernel: each uses every core anyway, and numba's "workqueue"
 # threading layer (its last resort, or the user's choice) aborts when two threads enter parallel code.
 _PARALLEL_LOCK = threading.Lock()
-# False in a fork()ed child of a process that had started GNU OpenMP's threads: numba aborts such a child
-# when it runs parallel code, so its kernels run on one thread (the same bits).
-_parallel_allowed = True
 
 
-def _openmp_started() -> bool:
-    try:
-        return numba.threading_layer() == "omp"
-    except ValueError:  # no parallel code has run: no threads started yet
-        return False
-
-
-def _after_fork_in_child() -> None:
-    """A fresh lock (one copied while another thread held it would never open); one thread after OpenMP."""
-    global _PARALLEL_LOCK, _parallel_allowed
+def _unlock_in_child() -> None:
+    """A fork()ed child gets a fresh lock: one copied while another thread held it would never open."""
+    global _PARALLEL_LOCK
     _PARALLEL_LOCK = threading.Lock()
-    _parallel_allowed = _parallel_allowed and not _openmp_started()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX only
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(after_in_child=_unlock_in_child)
 
 # Tasks per parallel epoch: several per core on 16 cores, so that threads stay balanced. (Not the
 # thread count: numba.get_num_threads() in compiled code would stop it from being cached.)
@@ -86,7 +76,7 @@ class Layout(NamedTuple):
 def layout_of(X, *, parallel: bool | None = None) -> Layout:
     """The layout for X; large X runs in parallel unless ``parallel=False`` (a dask task's own thread)."""
     if parallel is None:
-        parallel = _parallel_allowed and X.size >= PARALLEL_MIN_ENTRIES
+        parallel = fork_safety.parallel_allowed and X.size >= PARALLEL_MIN_ENTRIES
     # Wide row-major X is read row by row; a few features, or column-major X, through a column copy.
     by_rows = bool(X.flags.c_contiguous and X.shape[1] > 4)
     return Layout(chunk_rows(X.shape[1]), by_rows, bool(parallel))
