@@ -6,12 +6,12 @@ pytest --benchmark-only --benchmark-json=b.json && python bench/report.py b.json
 
 import functools
 import statistics
-import time
 
 import numba
 import numpy as np
 import pytest
 from cases import SIZES, backends_for, dataset
+from timing import on_threads, time_in_turn
 
 import fastlogreg
 
@@ -117,8 +117,8 @@ def test_interleaved_ratios(request, benchmark, size):
         "numba": lambda: train(X, "float64"),
         "numba float32": lambda: train(X32, "float32"),
         "floor": lambda: read(X),
-        "numba, 1 thread": on_one_thread(lambda: train(X, "float64")),
-        "floor, 1 thread": on_one_thread(lambda: read(X)),
+        "numba, 1 thread": on_threads(1, lambda: train(X, "float64")),
+        "floor, 1 thread": on_threads(1, lambda: read(X)),
     }
     timing = request.config.getoption("benchmark_only")
     benchmark.disabled = not timing
@@ -138,30 +138,6 @@ def test_interleaved_ratios(request, benchmark, size):
         benchmark.extra_info["seconds"] = {name: statistics.median(times) for name, times in seconds.items()}
         benchmark.extra_info["threads"] = numba.get_num_threads()
         benchmark.extra_info["rounds"] = len(rounds)
-
-
-def time_in_turn(contenders, rounds):
-    """({name: [seconds of each round]}, {name: its last result}): every round runs each contender once,
-    in turn, after a warm-up round."""
-    seconds, results = {name: [] for name in contenders}, {}
-    for _ in range(rounds + 1):
-        for name, run in contenders.items():
-            start = time.perf_counter()
-            results[name] = run()
-            seconds[name].append(time.perf_counter() - start)
-    return {name: times[1:] for name, times in seconds.items()}, results
-
-
-def on_one_thread(run):
-    def run_on_one_thread():
-        threads = numba.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            return run()
-        finally:
-            numba.set_num_threads(threads)
-
-    return run_on_one_thread
 
 
 @pytest.fixture(scope="module")

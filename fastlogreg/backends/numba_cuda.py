@@ -4,10 +4,12 @@ How it runs, and why:
 - ``prepare`` puts X (column-major, so that the threads of a warp read consecutive rows of a column)
   and the labels on the GPU once per ``train()``; X already on the GPU is used where it is.
 - Each thread sums its rows (a grid-stride loop) in float64 registers; each block adds its threads'
-  sums by a fixed tree in shared memory, and the block sums are then added in block order. No atomics
-  anywhere in a sum: a run gives the same bits every time on the same GPU.
+  sums by a fixed tree in shared memory, and the block sums are then added in a fixed order too. No
+  atomics anywhere in a sum: a run gives the same bits every time on the same GPU.
 - ``descend`` runs a whole block of epochs in one kernel launch: every block sums its rows, a grid-wide
-  sync, block 0 adds the block sums in order and steps, another grid sync, and the next epoch begins.
+  sync, block 0's threads add the block sums (each thread a fixed set of blocks, then a fixed tree: a
+  thousand blocks added one after another by one thread would take longer than the epoch's rows) and
+  step, another grid sync, and the next epoch begins.
   Small problems run as one block (syncthreads instead of the costlier grid sync). The loss history
   stays on the GPU until the block of epochs ends.
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -68,7 +72,7 @@ def check_device_features(X, dtype: str):
     if X.dtype == np.dtype(dtype):
         return X
     converted = cuda.device_array(X.shape, dtype=dtype, order="F")
-    _convert[_blocks_for(X.shape[0]), THREADS](X, converted)
+    _launch(_convert, _blocks_for(X.shape[0]))(X, converted)
     if _first_non_finite(converted) is not None:
         raise ValueError(f"X has values beyond the {dtype} range (|x| > {np.finfo(dtype).max:.3g})")
     return converted
@@ -76,7 +80,7 @@ def check_device_features(X, dtype: str):
 
 def _first_non_finite(X) -> tuple[int, int] | None:
     flags = cuda.device_array(X.shape[0], dtype=np.uint8)
-    _non_finite_rows[_blocks_for(X.shape[0]), THREADS](X, flags)
+    _launch(_non_finite_rows, _blocks_for(X.shape[0]))(X, flags)
     rows = np.flatnonzero(flags.copy_to_host())  # a byte per row: an eighth of a column of X at most
     if not rows.size:
         return None
@@ -102,6 +106,18 @@ def _convert(X, out):
             out[i, j] = X[i, j]
 
 
+_FILTERS_LOCK = threading.Lock()
+
+
+def _launch(kernel, blocks: int):
+    """``kernel[blocks, THREADS]``, without numba-cuda's warning for a grid of under 128 blocks: ours are
+    small on purpose (small data; the one-block descent), not the beginner's mistake that it warns of.
+    The lock keeps concurrent train() calls from restoring each other's saved warning filters."""
+    with _FILTERS_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Grid size \d+ will likely result in GPU under-utilization")
+        return kernel[blocks, THREADS]
+
+
 def _blocks_for(rows: int) -> int:
     return max(1, min(MAX_BLOCKS, -(-rows // THREADS)))
 
@@ -123,7 +139,7 @@ def gradient_sums(data: DeviceData, weights, bias) -> Gradient:
     d = data.X.shape[1]
     blocks = _blocks_for(data.X.shape[0])
     partials = cuda.device_array((blocks, d + 2))
-    _kernels(d).gradient[blocks, THREADS](data.X, data.labels, cuda.to_device(weights), float(bias), partials)
+    _launch(_kernels(d).gradient, blocks)(data.X, data.labels, cuda.to_device(weights), float(bias), partials)
     totals = _add_blocks(partials)
     return Gradient(float(totals[0]), totals[2:], float(totals[1]))
 
@@ -140,7 +156,7 @@ def curvature_sums(data: DeviceData, weights, bias) -> Curvature:
     for last in _curvature_tiles(size):
         width = 1 + size + _triangle(last) - _triangle(first)
         partials = cuda.device_array((blocks, width))
-        _kernels(d).curvature[blocks, THREADS](data.X, data.labels, w, float(bias), first, last, partials)
+        _launch(_kernels(d).curvature, blocks)(data.X, data.labels, w, float(bias), first, last, partials)
         totals = _add_blocks(partials)
         loss, gradient = totals[0], totals[1 : 1 + size]
         packed.append(totals[1 + size :])
@@ -197,7 +213,7 @@ def descend(data: DeviceData, weights, bias, descent: Descent, epochs, previous_
         blocks = min(-(-n // THREADS), _cooperative_blocks(kernel, args))
     partials = cuda.device_array((blocks, d + 2))
     have_totals = gradient is not None
-    kernel[blocks, THREADS](data.X, data.labels, w, state, settings, epochs, have_totals, totals, partials, history)
+    _launch(kernel, blocks)(data.X, data.labels, w, state, settings, epochs, have_totals, totals, partials, history)
     bias, loss, _, epochs_run, _ = state.copy_to_host()
     epochs_run = int(epochs_run)
     return DescentState(w.copy_to_host(), float(bias), float(loss), history.copy_to_host()[:epochs_run], totals)
@@ -250,8 +266,8 @@ def _kernels(d: int) -> Kernels:
                 sums[2 + j] += residual * float(X[i, j])
 
     @cuda.jit(device=True, inline=True)
-    def block_sum(sums, count, out, row):
-        """out[row, :count] = the block's threads' sums[:count], added by a fixed tree."""
+    def block_sum(sums, count, out):
+        """out[:count] = the block's threads' sums[:count], added by a fixed tree."""
         shared = cuda.shared.array((group, THREADS), float64)
         t = cuda.threadIdx.x
         for start in range(0, count, group):
@@ -267,14 +283,14 @@ def _kernels(d: int) -> Kernels:
                 cuda.syncthreads()
                 half //= 2
             for k in range(t, taken, THREADS):
-                out[row, start + k] = shared[k, 0]
+                out[start + k] = shared[k, 0]
             cuda.syncthreads()
 
     @cuda.jit
     def gradient(X, labels, w, b, partials):
         sums = cuda.local.array(width, float64)
         gradient_rows(X, labels, w, b, cuda.grid(1), cuda.gridsize(1), sums)
-        block_sum(sums, width, partials, cuda.blockIdx.x)
+        block_sum(sums, width, partials[cuda.blockIdx.x])
 
     @cuda.jit
     def curvature(X, labels, w, b, first, last, partials):
@@ -295,9 +311,9 @@ def _kernels(d: int) -> Kernels:
                 for k in range(j + 1):
                     sums[q] += weighted * (float(X[i, k]) if k < d else 1.0)
                     q += 1
-        block_sum(sums, count, partials, cuda.blockIdx.x)
+        block_sum(sums, count, partials[cuda.blockIdx.x])
 
-    def make_descend(sums_sync, grid_sync):
+    def make_descend(one_block, grid_sync):
         @cuda.jit
         def descend(X, labels, w, state, settings, epochs, have_totals, totals, partials, history):
             """Gradient descent in place on w, state and totals (see contract.CompiledDescent)."""
@@ -307,15 +323,18 @@ def _kernels(d: int) -> Kernels:
             for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
                 if epoch > 0 or not have_totals:
                     gradient_rows(X, labels, w, state[0], block * THREADS + t, blocks * THREADS, sums)
-                    block_sum(sums, width, partials, block)
-                    sums_sync()  # every block's sums written
-                    if block == 0:
-                        for k in range(t, width, THREADS):
-                            total = 0.0
-                            for c in range(blocks):  # in block order: the same bits every run
-                                total += partials[c, k]
-                            totals[k] = total
-                        cuda.syncthreads()
+                    if one_block:
+                        block_sum(sums, width, totals)  # ends with syncthreads: the totals are visible
+                    else:
+                        block_sum(sums, width, partials[block])
+                        grid_sync()  # every block's sums written
+                        if block == 0:  # its threads add the block sums, each a fixed set, by a fixed tree
+                            for k in range(width):
+                                sums[k] = 0.0
+                            for c in range(t, blocks, THREADS):
+                                for k in range(width):
+                                    sums[k] += partials[c, k]
+                            block_sum(sums, width, totals)
                 if block == 0:
                     if t == 0:
                         squared_norm = 0.0
@@ -342,10 +361,6 @@ def _kernels(d: int) -> Kernels:
         return descend
 
     @cuda.jit(device=True, inline=True)
-    def nothing():  # one block: block_sum already ended with syncthreads
-        pass
-
-    @cuda.jit(device=True, inline=True)
     def block_sync():
         cuda.syncthreads()
 
@@ -353,4 +368,4 @@ def _kernels(d: int) -> Kernels:
     def grid_sync():
         cuda.cg.this_grid().sync()
 
-    return Kernels(gradient, curvature, make_descend(nothing, block_sync), make_descend(grid_sync, grid_sync))
+    return Kernels(gradient, curvature, make_descend(True, block_sync), make_descend(False, grid_sync))
