@@ -39,6 +39,9 @@ THREADS = 2 if SIMULATED else 256
 MAX_BLOCKS = 2 if SIMULATED else 1024
 # Descent on at most this many rows runs as one block: the grid syncs would cost more than they save.
 ONE_BLOCK_ROWS = 16 * THREADS
+# A one-block descent gets a thread per row, rounded up to a power of two, and at least a warp: on a few
+# rows, every level of a 256-thread tree is a syncthreads spent on nothing.
+WARP = 2 if SIMULATED else 32
 # Shared memory the block reduction may use (float64 slots: THREADS per summed quantity).
 REDUCTION_BYTES = 16 * 1024
 # Newton's per-thread sums: at most this many Hessian entries per launch (held in thread-local memory).
@@ -72,7 +75,7 @@ def check_device_features(X, dtype: str):
     if X.dtype == np.dtype(dtype):
         return X
     converted = cuda.device_array(X.shape, dtype=dtype, order="F")
-    _launch(_convert, _blocks_for(X.shape[0]))(X, converted)
+    _launch(_convert, _blocks_for(X.shape[0]), THREADS)(X, converted)
     if _first_non_finite(converted) is not None:
         raise ValueError(f"X has values beyond the {dtype} range (|x| > {np.finfo(dtype).max:.3g})")
     return converted
@@ -80,7 +83,7 @@ def check_device_features(X, dtype: str):
 
 def _first_non_finite(X) -> tuple[int, int] | None:
     flags = cuda.device_array(X.shape[0], dtype=np.uint8)
-    _launch(_non_finite_rows, _blocks_for(X.shape[0]))(X, flags)
+    _launch(_non_finite_rows, _blocks_for(X.shape[0]), THREADS)(X, flags)
     rows = np.flatnonzero(flags.copy_to_host())  # a byte per row: an eighth of a column of X at most
     if not rows.size:
         return None
@@ -109,13 +112,13 @@ def _convert(X, out):
 _FILTERS_LOCK = threading.Lock()
 
 
-def _launch(kernel, blocks: int):
-    """``kernel[blocks, THREADS]``, without numba-cuda's warning for a grid of under 128 blocks: ours are
+def _launch(kernel, blocks: int, threads: int):
+    """``kernel[blocks, threads]``, without numba-cuda's warning for a grid of under 128 blocks: ours are
     small on purpose (small data; the one-block descent), not the beginner's mistake that it warns of.
     The lock keeps concurrent train() calls from restoring each other's saved warning filters."""
     with _FILTERS_LOCK, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Grid size \d+ will likely result in GPU under-utilization")
-        return kernel[blocks, THREADS]
+        warnings.filterwarnings("ignore", message=r".*Grid size \d+ will likely result in GPU under-utilization")
+        return kernel[blocks, threads]
 
 
 def _blocks_for(rows: int) -> int:
@@ -139,7 +142,9 @@ def gradient_sums(data: DeviceData, weights, bias) -> Gradient:
     d = data.X.shape[1]
     blocks = _blocks_for(data.X.shape[0])
     partials = cuda.device_array((blocks, d + 2))
-    _launch(_kernels(d).gradient, blocks)(data.X, data.labels, cuda.to_device(weights), float(bias), partials)
+    _launch(_kernels(d, THREADS).gradient, blocks, THREADS)(
+        data.X, data.labels, cuda.to_device(weights), float(bias), partials
+    )
     totals = _add_blocks(partials)
     return Gradient(float(totals[0]), totals[2:], float(totals[1]))
 
@@ -156,7 +161,9 @@ def curvature_sums(data: DeviceData, weights, bias) -> Curvature:
     for last in _curvature_tiles(size):
         width = 1 + size + _triangle(last) - _triangle(first)
         partials = cuda.device_array((blocks, width))
-        _launch(_kernels(d).curvature, blocks)(data.X, data.labels, w, float(bias), first, last, partials)
+        _launch(_kernels(d, THREADS).curvature, blocks, THREADS)(
+            data.X, data.labels, w, float(bias), first, last, partials
+        )
         totals = _add_blocks(partials)
         loss, gradient = totals[0], totals[1 : 1 + size]
         packed.append(totals[1 + size :])
@@ -195,7 +202,6 @@ def _add_blocks(partials) -> np.ndarray:
 def descend(data: DeviceData, weights, bias, descent: Descent, epochs, previous_loss, gradient) -> DescentState:
     """Up to ``epochs`` steps of gradient descent in one kernel launch (see contract.CompiledDescent)."""
     n, d = data.X.shape
-    kernels = _kernels(d)
     w = cuda.to_device(np.ascontiguousarray(weights, dtype=np.float64))
     totals = cuda.device_array(d + 2)
     if gradient is not None:
@@ -205,15 +211,18 @@ def descend(data: DeviceData, weights, bias, descent: Descent, epochs, previous_
     settings = cuda.to_device(np.array([descent.learning_rate, descent.scale, descent.l2, descent.tol]))
     history = cuda.device_array(max(epochs, 1))
     if n <= ONE_BLOCK_ROWS:
-        kernel, blocks = kernels.descend_one_block, 1
+        threads = min(THREADS, max(WARP, 1 << (n - 1).bit_length()))
+        kernel, blocks = _kernels(d, threads).descend_one_block, 1
     else:
-        kernel = kernels.descend_grid
+        threads, kernel = THREADS, _kernels(d, THREADS).descend_grid
         typical = cuda.device_array((1, d + 2))  # only its type matters here
         args = (data.X, data.labels, w, state, settings, epochs, gradient is not None, totals, typical, history)
         blocks = min(-(-n // THREADS), _cooperative_blocks(kernel, args))
     partials = cuda.device_array((blocks, d + 2))
     have_totals = gradient is not None
-    _launch(kernel, blocks)(data.X, data.labels, w, state, settings, epochs, have_totals, totals, partials, history)
+    _launch(kernel, blocks, threads)(
+        data.X, data.labels, w, state, settings, epochs, have_totals, totals, partials, history
+    )
     bias, loss, _, epochs_run, _ = state.copy_to_host()
     epochs_run = int(epochs_run)
     return DescentState(w.copy_to_host(), float(bias), float(loss), history.copy_to_host()[:epochs_run], totals)
@@ -234,65 +243,102 @@ class Kernels(NamedTuple):
     descend_grid: Any
 
 
+def _register_plan(d: int) -> tuple[int, int]:
+    """(rows a thread reads ahead, blocks of THREADS the compiler must fit on a multiprocessor, 0 for no
+    bound) for X with d features.
+
+    Measured on an H200 (1, 2 or 4 rows x 1, 2 or 3 blocks at 1M x 3 and 10M x 3; 1 or 2 rows, with and
+    without a bound, at 1M x 32): unbounded, the descent kernel took 233 registers at 3 features, so one
+    block fit on a multiprocessor and a thread waited on memory for each of its hundred-odd rows in turn;
+    two blocks instead ran 10M x 3 1.5x faster, and four rows in flight with two blocks (128 registers)
+    9% (1M x 3) and 18% (10M x 3) faster than one row with one block. At 32 features the per-thread sums need their
+    registers: one row, no bound (a bound or more rows spilled, 5-10% slower)."""
+    return (4, 2) if d <= 4 else (1, 0)
+
+
 @functools.cache
-def _kernels(d: int) -> Kernels:
-    """The kernels for X with d features: d is a constant in them, so per-thread sums fit in registers."""
+def _kernels(d: int, threads: int) -> Kernels:
+    """The kernels for X with d features, in blocks of ``threads``: both are constants in them, so that
+    per-thread sums fit in registers and the block's tree unrolls."""
     width = d + 2  # gradient sums: [loss, gradient of b, gradient of w...]
     size = d + 1  # Newton's theta = [w, b]
     curvature_width = 1 + size + min(CURVATURE_TILE, _triangle(size))
-    group = max(1, min(width, REDUCTION_BYTES // (8 * THREADS)))  # quantities reduced together
+    group = max(1, min(width, REDUCTION_BYTES // (8 * threads)))  # quantities reduced together
+    rows_in_flight, min_blocks = _register_plan(d)
 
     @cuda.jit(device=True, inline=True)
-    def row_terms(X, labels, w, b, i):
-        """Row i's loss term log(1 + e^z) - y z, residual p - y and curvature p (1 - p), stably."""
+    def score(X, w, b, i):
         z = b
         for j in range(d):
             z += float(X[i, j]) * w[j]  # float(): float64 products of float32 X, in the simulator too
-        y = float(labels[i])
+        return z
+
+    @cuda.jit(device=True, inline=True)
+    def terms(z, label):
+        """A row's loss term log(1 + e^z) - y z, residual p - y and curvature p (1 - p), stably."""
+        y = float(label)
         e = math.exp(-abs(z))  # in (0, 1]: never overflows
         inverse = 1.0 / (1.0 + e)
         p = inverse if z >= 0 else e * inverse
         return max(z, 0.0) + math.log1p(e) - y * z, p - y, e * inverse * inverse
 
     @cuda.jit(device=True, inline=True)
+    def add_row(X, labels, z, i, sums):
+        loss, residual, _ = terms(z, labels[i])
+        sums[0] += loss
+        sums[1] += residual
+        for j in range(d):
+            sums[2 + j] += residual * float(X[i, j])
+
+    @cuda.jit(device=True, inline=True)
     def gradient_rows(X, labels, w, b, first, stride, sums):
+        """sums = [loss, gradient of b, gradient of w] over rows first, first + stride, ... in that order.
+        ``rows_in_flight`` rows at a time: their loads all go out before any row's arithmetic, so that a
+        thread of a persistent grid (a hundred rows or more) waits on memory once per group, not per row."""
         for k in range(width):
             sums[k] = 0.0
-        for i in range(first, X.shape[0], stride):
-            loss, residual, _ = row_terms(X, labels, w, b, i)
-            sums[0] += loss
-            sums[1] += residual
-            for j in range(d):
-                sums[2 + j] += residual * float(X[i, j])
+        z = cuda.local.array(rows_in_flight, float64)
+        n, i = X.shape[0], first
+        while i + (rows_in_flight - 1) * stride < n:
+            for u in range(rows_in_flight):
+                z[u] = score(X, w, b, i + u * stride)
+            for u in range(rows_in_flight):
+                add_row(X, labels, z[u], i + u * stride, sums)
+            i += rows_in_flight * stride
+        while i < n:
+            add_row(X, labels, score(X, w, b, i), i, sums)
+            i += stride
 
     @cuda.jit(device=True, inline=True)
     def block_sum(sums, count, out):
         """out[:count] = the block's threads' sums[:count], added by a fixed tree."""
-        shared = cuda.shared.array((group, THREADS), float64)
+        shared = cuda.shared.array((group, threads), float64)
         t = cuda.threadIdx.x
         for start in range(0, count, group):
             taken = min(group, count - start)
             for k in range(taken):
                 shared[k, t] = sums[start + k]
             cuda.syncthreads()
-            half = THREADS // 2
+            half = threads // 2
             while half > 0:
                 if t < half:
                     for k in range(taken):
                         shared[k, t] += shared[k, t + half]
                 cuda.syncthreads()
                 half //= 2
-            for k in range(t, taken, THREADS):
+            for k in range(t, taken, threads):
                 out[start + k] = shared[k, 0]
             cuda.syncthreads()
 
-    @cuda.jit
+    kernel = cuda.jit(**({"launch_bounds": (threads, min_blocks)} if min_blocks and not SIMULATED else {}))
+
+    @kernel
     def gradient(X, labels, w, b, partials):
         sums = cuda.local.array(width, float64)
         gradient_rows(X, labels, w, b, cuda.grid(1), cuda.gridsize(1), sums)
         block_sum(sums, width, partials[cuda.blockIdx.x])
 
-    @cuda.jit
+    @kernel
     def curvature(X, labels, w, b, first, last, partials):
         """partials[block] = [loss, gradient on theta, Hessian rows first..last-1 of the lower triangle]."""
         sums = cuda.local.array(curvature_width, float64)
@@ -300,7 +346,7 @@ def _kernels(d: int) -> Kernels:
         for k in range(count):
             sums[k] = 0.0
         for i in range(cuda.grid(1), X.shape[0], cuda.gridsize(1)):
-            loss, residual, weight = row_terms(X, labels, w, b, i)
+            loss, residual, weight = terms(score(X, w, b, i), labels[i])
             sums[0] += loss
             for j in range(d):
                 sums[1 + j] += residual * float(X[i, j])
@@ -314,7 +360,7 @@ def _kernels(d: int) -> Kernels:
         block_sum(sums, count, partials[cuda.blockIdx.x])
 
     def make_descend(one_block, grid_sync):
-        @cuda.jit
+        @kernel
         def descend(X, labels, w, state, settings, epochs, have_totals, totals, partials, history):
             """Gradient descent in place on w, state and totals (see contract.CompiledDescent)."""
             sums = cuda.local.array(width, float64)
@@ -322,7 +368,7 @@ def _kernels(d: int) -> Kernels:
             learning_rate, scale, l2, tol = settings[0], settings[1], settings[2], settings[3]
             for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
                 if epoch > 0 or not have_totals:
-                    gradient_rows(X, labels, w, state[0], block * THREADS + t, blocks * THREADS, sums)
+                    gradient_rows(X, labels, w, state[0], block * threads + t, blocks * threads, sums)
                     if one_block:
                         block_sum(sums, width, totals)  # ends with syncthreads: the totals are visible
                     else:
@@ -331,7 +377,7 @@ def _kernels(d: int) -> Kernels:
                         if block == 0:  # its threads add the block sums, each a fixed set, by a fixed tree
                             for k in range(width):
                                 sums[k] = 0.0
-                            for c in range(t, blocks, THREADS):
+                            for c in range(t, blocks, threads):
                                 for k in range(width):
                                     sums[k] += partials[c, k]
                             block_sum(sums, width, totals)
@@ -352,7 +398,7 @@ def _kernels(d: int) -> Kernels:
                             state[2] = loss
                     cuda.syncthreads()  # thread 0 read w before anyone steps it
                     if state[4] == 0.0:
-                        for j in range(t, d, THREADS):
+                        for j in range(t, d, threads):
                             w[j] -= learning_rate * (totals[2 + j] * scale + l2 * w[j])
                 grid_sync()
                 if state[4] != 0.0:
