@@ -181,9 +181,10 @@ def test_gpu_agrees_with_numba(reference, case):
 @pytest.mark.gpu
 @on_gpu
 @pytest.mark.parametrize("solver", ["gd", "newton"])
-def test_gpu_many_blocks_agree_with_numba_and_repeat_bitwise(solver):
+@pytest.mark.parametrize("features", [3, 5], ids=["4 rows in flight", "1 row in flight"])  # _register_plan
+def test_gpu_many_blocks_agree_with_numba_and_repeat_bitwise(solver, features):
     # enough rows for many blocks: the grid-synced descent kernel and multi-block reductions
-    X, y = fastlogreg.make_nba_like(300_000, n_features=5, random_state=1)
+    X, y = fastlogreg.make_nba_like(300_000, n_features=features, random_state=1)
     settings = dict(solver=solver, l2=0.01, standardize=True) | (
         dict(learning_rate=0.5, epochs=200) if solver == "gd" else {}
     )
