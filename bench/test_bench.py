@@ -10,7 +10,7 @@ import statistics
 import numba
 import numpy as np
 import pytest
-from cases import SIZES, backends_for, dataset
+from cases import SIZES, Size, backends_for, dataset
 from timing import on_threads, time_in_turn
 
 import fastlogreg
@@ -169,3 +169,14 @@ def test_dask_cluster(measure, dask_client, size):
 
     weights = measure(size.label, run, size.epochs, rounds=3)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
+
+
+def test_scaling_script_smoke():
+    # bench/scaling.py at a small size, untimed: its table covers each thread count, and its answer (the
+    # same bits on 1 and 2 threads, checked inside) is the NumPy backend's
+    from scaling import scaling
+
+    size = Size("smoke", 30_000, 3, 5)
+    table, weights = scaling(size, [1, 2], 1)
+    assert sorted(table) == [1, 2] and all(row["numba"] > 0 and row["floor"] > 0 for row in table.values())
+    np.testing.assert_allclose(weights, _trained_weights(size, "numpy"), rtol=1e-9)

@@ -181,7 +181,8 @@ def test_gpu_agrees_with_numba(reference, case):
 @pytest.mark.gpu
 @on_gpu
 @pytest.mark.parametrize("solver", ["gd", "newton"])
-@pytest.mark.parametrize("features", [3, 5], ids=["4 rows in flight", "1 row in flight"])  # _register_plan
+# 3 features: 4 rows in flight per thread and launch bounds; 5: one row, no bound (numba_cuda._register_plan)
+@pytest.mark.parametrize("features", [3, 5], ids=["features3", "features5"])
 def test_gpu_many_blocks_agree_with_numba_and_repeat_bitwise(solver, features):
     # enough rows for many blocks: the grid-synced descent kernel and multi-block reductions
     X, y = fastlogreg.make_nba_like(300_000, n_features=features, random_state=1)

@@ -7,9 +7,9 @@ How it runs, and why:
   sums by a fixed tree in shared memory, and the block sums are then added in a fixed order too. No
   atomics anywhere in a sum: a run gives the same bits every time on the same GPU.
 - ``descend`` runs a whole block of epochs in one kernel launch: every block sums its rows, a grid-wide
-  sync, block 0's threads add the block sums (each thread a fixed set of blocks, then a fixed tree: a
-  thousand blocks added one after another by one thread would take longer than the epoch's rows) and
-  step, another grid sync, and the next epoch begins.
+  sync, block 0's threads add the block sums (each thread a fixed set of blocks, then a fixed tree,
+  rather than one thread walking all the blocks per quantity) and step, another grid sync, and the
+  next epoch begins.
   Small problems run as one block (syncthreads instead of the costlier grid sync). The loss history
   stays on the GPU until the block of epochs ends.
 
@@ -115,7 +115,9 @@ _FILTERS_LOCK = threading.Lock()
 def _launch(kernel, blocks: int, threads: int):
     """``kernel[blocks, threads]``, without numba-cuda's warning for a grid of under 128 blocks: ours are
     small on purpose (small data; the one-block descent), not the beginner's mistake that it warns of.
-    The lock keeps concurrent train() calls from restoring each other's saved warning filters."""
+    The lock keeps concurrent train() calls from restoring each other's saved warning filters; another
+    thread that changes the filters during these few microseconds can still lose its change (Python's
+    warning filters are global before 3.14's context-aware ones)."""
     with _FILTERS_LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*Grid size \d+ will likely result in GPU under-utilization")
         return kernel[blocks, threads]
@@ -247,12 +249,14 @@ def _register_plan(d: int) -> tuple[int, int]:
     """(rows a thread reads ahead, blocks of THREADS the compiler must fit on a multiprocessor, 0 for no
     bound) for X with d features.
 
-    Measured on an H200 (1, 2 or 4 rows x 1, 2 or 3 blocks at 1M x 3 and 10M x 3; 1 or 2 rows, with and
-    without a bound, at 1M x 32): unbounded, the descent kernel took 233 registers at 3 features, so one
-    block fit on a multiprocessor and a thread waited on memory for each of its hundred-odd rows in turn;
-    two blocks instead ran 10M x 3 1.5x faster, and four rows in flight with two blocks (128 registers)
-    9% (1M x 3) and 18% (10M x 3) faster than one row with one block. At 32 features the per-thread sums need their
-    registers: one row, no bound (a bound or more rows spilled, 5-10% slower)."""
+    Measured on an H200 at 3 and 32 features only (the cut at 4 is a guess between them): unbounded, the
+    descent kernel took 233 registers at 3 features, so one block of 256 threads fit on a
+    multiprocessor; a bound of one or two blocks (about 120 registers) ran 10M x 3 1.5x faster (2,544 ->
+    3,740 and 3,837 epochs/s). Within one later sweep, four rows in flight with two blocks (128
+    registers, 76 bytes spilled) ran 9% (1M x 3) and 18% (10M x 3) faster than one row with one block;
+    the sweeps' baselines differed by 9-15% from machine to machine. At 32 features the per-thread sums
+    need the registers: a bound of two blocks ran 2.1x slower, two rows in flight 5%; so one row, no
+    bound. The bound applies to every kernel of these d (the gradient and curvature ones do not spill)."""
     return (4, 2) if d <= 4 else (1, 0)
 
 
@@ -293,8 +297,9 @@ def _kernels(d: int, threads: int) -> Kernels:
     @cuda.jit(device=True, inline=True)
     def gradient_rows(X, labels, w, b, first, stride, sums):
         """sums = [loss, gradient of b, gradient of w] over rows first, first + stride, ... in that order.
-        ``rows_in_flight`` rows at a time: their loads all go out before any row's arithmetic, so that a
-        thread of a persistent grid (a hundred rows or more) waits on memory once per group, not per row."""
+        ``rows_in_flight`` rows at a time: their scores first, so that the group's loads can be issued
+        together and a thread of a persistent grid (a hundred rows or more) need not wait on memory for
+        each row in turn."""
         for k in range(width):
             sums[k] = 0.0
         z = cuda.local.array(rows_in_flight, float64)
