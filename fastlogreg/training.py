@@ -118,7 +118,8 @@ def train(
         hundreds of units on the wrong side): the message suggests init='zeros'. With standardize=True,
         when the weights in X's original units overflow (features of order 1e-308 and below).
     KeyboardInterrupt
-        Ctrl-C stops any run within about a second, on every backend.
+        Ctrl-C stops any run within about a second, on every backend (one that lands while numba
+        compiles, on a first call, can be lost inside llvmlite: press it again).
     """
     problem = validate(
         X,

@@ -21,7 +21,7 @@ def _problem(n, d, seed=0):
     return fastlogreg.make_nba_like(n, n_features=d, random_state=seed)
 
 
-# name -> (rows, features, train() settings). 12 rows run as one block, 40 through the grid kernel.
+# name -> (rows, features, train() settings). 2 and 12 rows run as one block, 40 through the grid kernel.
 CASES = {
     "tutorial": (None, None, TUTORIAL),
     "gd_l2_tol": (40, 3, dict(learning_rate=0.02, epochs=100, l2=0.1, tol=1e-3)),
@@ -31,6 +31,7 @@ CASES = {
     "newton": (40, 3, dict(l2=0.01)),
     "newton_float32_standardize": (40, 3, dict(dtype="float32", standardize=True)),
     "callback_stops": (12, 3, dict(learning_rate=0.003, epochs=100, callback_every=7, progress=True)),
+    "two_rows": (2, 3, dict(learning_rate=0.1, epochs=20)),  # a block smaller than THREADS (numba_cuda.WARP)
 }
 STOP_AT = 21  # the callback asks to stop after this many epochs
 

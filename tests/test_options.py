@@ -230,12 +230,17 @@ def test_compiled_runs_return_to_python_in_short_blocks_and_prepare_once(monkeyp
 
 
 # what each run trains on, and how: long enough that only Ctrl-C ends it
+# (data, options, rows of the warm-up run). The warm-up compiles the very kernel that is then timed (for
+# numba, the parallel one): a Ctrl-C that lands while numba compiles can be swallowed by llvmlite's ctypes
+# callback ("Exception ignored ... KeyboardInterrupt"), and training then runs on; seen once in CI, when
+# the warm-up on 200 rows of 3 features compiled only the serial kernel.
 CTRL_C_RUNS = {
-    "gd": ("X, y = fastlogreg.make_nba_like(20_000)", "solver='gd', epochs=10**7"),
+    "gd": ("X, y = fastlogreg.make_nba_like(20_000)", "solver='gd', epochs=10**7", 20_000),
     # a Newton pass over 40,000 x 1,024 sums 4e10 products: seconds in one call, which Ctrl-C would wait for
     "newton": (
         "rng = np.random.default_rng(0)\nX, y = rng.normal(size=(40_000, 1024)), (rng.random(40_000) < 0.5) * 1.0",
         "solver='newton'",
+        200,  # 200 x 1,024 entries: already the parallel kernel
     ),
 }
 
@@ -245,7 +250,7 @@ CTRL_C_CASES = [("python", "gd"), ("numpy", "gd"), ("numba", "gd"), ("numpy", "n
 
 @pytest.mark.parametrize("backend_name, solver", CTRL_C_CASES)
 def test_ctrl_c_stops_training_within_a_second(backend_name, solver):
-    data, options = CTRL_C_RUNS[solver]
+    data, options, warm_rows = CTRL_C_RUNS[solver]
     code = (
         "import os, signal, threading, time, warnings, numpy as np, fastlogreg\n"
         # Python's Ctrl-C handler even where this test runs in the background, whose SIGINT is ignored
@@ -253,7 +258,8 @@ def test_ctrl_c_stops_training_within_a_second(backend_name, solver):
         f"{data}\n"
         "with warnings.catch_warnings():  # compiled first; one epoch converges nowhere\n"
         "    warnings.simplefilter('ignore')\n"
-        f"    fastlogreg.train(X[:200], y[:200], backend={backend_name!r}, solver={solver!r}, epochs=1)\n"
+        f"    warm = slice({warm_rows})\n"
+        f"    fastlogreg.train(X[warm], y[warm], backend={backend_name!r}, solver={solver!r}, epochs=1)\n"
         "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
         "start = time.perf_counter()\n"
         "try:\n"

@@ -34,13 +34,15 @@ from .contract import Curvature, Descent, DescentState, Gradient
 SIMULATED = bool(getattr(config, "ENABLE_CUDASIM", 0))  # set from NUMBA_ENABLE_CUDASIM at import
 # Threads per block, a power of two (the tree reduction halves it). The simulator runs each thread as a
 # Python thread, so it gets a small block that still exercises every level of the tree.
-THREADS = 2 if SIMULATED else 256
+THREADS = 4 if SIMULATED else 256
 # Plain launches (the sums for Newton) use at most this many blocks; each thread then loops over rows.
 MAX_BLOCKS = 2 if SIMULATED else 1024
 # Descent on at most this many rows runs as one block: the grid syncs would cost more than they save.
-ONE_BLOCK_ROWS = 16 * THREADS
+# (In the simulator 16, so that the tests' 40-row problems run through the grid kernel.)
+ONE_BLOCK_ROWS = 16 if SIMULATED else 16 * THREADS
 # A one-block descent gets a thread per row, rounded up to a power of two, and at least a warp: on a few
-# rows, every level of a 256-thread tree is a syncthreads spent on nothing.
+# rows, every level of a 256-thread tree is a syncthreads spent on nothing. (In the simulator, 2: a
+# descent of 2 rows runs on a block smaller than THREADS, as a GPU's of under 256 rows does.)
 WARP = 2 if SIMULATED else 32
 # Shared memory the block reduction may use (float64 slots: THREADS per summed quantity).
 REDUCTION_BYTES = 16 * 1024
