@@ -18,6 +18,12 @@ def read_once(X):
     return _sum_in_slices(X.ravel(order="K"), numba.get_num_threads())  # a view: X in memory order
 
 
+def read_per_pass(X, epochs):
+    """As many reads of X as training for ``epochs`` makes passes: one per epoch, one for the final loss."""
+    for _ in range(epochs + 1):
+        read_once(X)
+
+
 @numba.njit(parallel=True, **_FLAGS)
 def _sum_in_slices(flat, parts):
     size = flat.shape[0]

@@ -23,7 +23,7 @@ import numba
 import numpy as np
 from cases import SIZES as CASE_SIZES
 from cases import Size, dataset
-from floor import read_once
+from floor import read_per_pass
 from peers import time_in_own_process
 from timing import on_threads, time_in_turn
 
@@ -56,14 +56,10 @@ def scaling(size, threads, rounds):
     X, _ = dataset(size)
     train = train_with("numba", size)
 
-    def read():  # as many reads as training makes passes: one per epoch, one for the final loss
-        for _ in range(size.epochs + 1):
-            read_once(X)
-
     contenders = {}
     for count in threads:
         contenders[("numba", count)] = on_threads(count, train)
-        contenders[("floor", count)] = on_threads(count, read)
+        contenders[("floor", count)] = on_threads(count, lambda: read_per_pass(X, size.epochs))
     seconds, results = time_in_turn(contenders, rounds)
     for count in threads:  # the chunks depend only on the features: the same sums on any number of threads
         np.testing.assert_array_equal(results[("numba", count)], results[("numba", 1)])

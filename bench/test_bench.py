@@ -99,7 +99,7 @@ RATIO_SIZES = [size for size in SIZES if size.name in ("1M", "wide")]
 
 @pytest.mark.parametrize("size", RATIO_SIZES, ids=[s.name for s in RATIO_SIZES], indirect=True)
 def test_interleaved_ratios(request, benchmark, size):
-    from floor import read_once
+    from floor import read_per_pass
 
     X, y = dataset(size)
     X32 = X.astype(np.float32)
@@ -109,16 +109,12 @@ def test_interleaved_ratios(request, benchmark, size):
             X, y, backend="numba", learning_rate=size.learning_rate, epochs=size.epochs, dtype=dtype
         ).weights
 
-    def read(X):  # as many reads as training makes passes: one per epoch, and one for the final loss
-        for _ in range(size.epochs + 1):
-            read_once(X)
-
     contenders = {
         "numba": lambda: train(X, "float64"),
         "numba float32": lambda: train(X32, "float32"),
-        "floor": lambda: read(X),
+        "floor": lambda: read_per_pass(X, size.epochs),
         "numba, 1 thread": on_threads(1, lambda: train(X, "float64")),
-        "floor, 1 thread": on_threads(1, lambda: read(X)),
+        "floor, 1 thread": on_threads(1, lambda: read_per_pass(X, size.epochs)),
     }
     timing = request.config.getoption("benchmark_only")
     benchmark.disabled = not timing

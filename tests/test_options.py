@@ -229,11 +229,11 @@ def test_compiled_runs_return_to_python_in_short_blocks_and_prepare_once(monkeyp
     assert max(calls["descend"][1:]) < 5 * BLOCK_SECONDS  # after the first (sized by a guess), by the clock
 
 
-# what each run trains on, and how: long enough that only Ctrl-C ends it
-# (data, options, rows of the warm-up run). The warm-up compiles the very kernel that is then timed (for
-# numba, the parallel one): a Ctrl-C that lands while numba compiles can be swallowed by llvmlite's ctypes
-# callback ("Exception ignored ... KeyboardInterrupt"), and training then runs on; seen once in CI, when
-# the warm-up on 200 rows of 3 features compiled only the serial kernel.
+# What each run trains on, how (long enough that only Ctrl-C ends it), and the rows of its warm-up run.
+# The warm-up compiles the very kernel that is then timed (for numba, the parallel one): a Ctrl-C that
+# lands while numba compiles can be swallowed by llvmlite's ctypes callback ("Exception ignored ...
+# KeyboardInterrupt"), and training then runs on; seen once in CI, when the warm-up on 200 rows of 3
+# features compiled only the serial kernel.
 CTRL_C_RUNS = {
     "gd": ("X, y = fastlogreg.make_nba_like(20_000)", "solver='gd', epochs=10**7", 20_000),
     # a Newton pass over 40,000 x 1,024 sums 4e10 products: seconds in one call, which Ctrl-C would wait for
