@@ -13,6 +13,7 @@ import math
 import numbers
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,10 @@ DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.flo
 # train() keeps every epoch's loss, 8 bytes each in the float64 array it returns (more while a Python loop
 # collects them in a list): at this many epochs that is 8 GB or more, grown epoch by epoch as the run goes.
 MAX_EPOCHS = 10**9
+# Arrays of at least this many entries are checked in blocks of rows side by side, on as many threads as
+# numba may use (NumPy's loops release the GIL): checked on one thread, 10M x 3 took as long as two or
+# three training epochs on 16 cores.
+PARALLEL_CHECK_ENTRIES = 1 << 22
 
 
 SOLVER_CHOICES = ("auto", *SOLVER_FUNCTIONS)  # what train(solver=...) takes
@@ -205,7 +210,12 @@ def finite_features(X, dtype: str):
     # A finite sum proves every entry finite without an n-by-d mask; only if it is not finite
     # (a NaN/inf, or mere overflow of large values) do we look entry by entry.
     with np.errstate(over="ignore", invalid="ignore"):
-        total = X.sum() if X.dtype.kind == "f" else 0.0
+        if X.dtype.kind != "f":
+            total = 0.0
+        elif isinstance(X, np.ndarray):
+            total = sum(_side_by_side(np.sum, X))
+        else:  # a dask array: dask computes it
+            total = X.sum()
     if not np.isfinite(total):
         bad = ~np.isfinite(X)
         if bad.any():
@@ -240,13 +250,32 @@ def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     if y.shape[0] != n_rows:
         raise ValueError(f"X and y have different lengths: X has {n_rows} rows, y has {y.shape[0]}")
     if y.dtype != bool:
-        bad = (y != 0) & (y != 1)  # NaN too
-        if bad.any():
+        has_others = _side_by_side(_not_binary, y) if isinstance(y, np.ndarray) else [_not_binary(y)]
+        if any(has_others):
             if y.dtype.kind == "f" and np.isnan(y).any():
                 raise ValueError("y contains NaN: labels must be 0 or 1")
-            examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[bad]))[:5])
+            examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[(y != 0) & (y != 1)]))[:5])
             raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
     return y.astype(np.uint8)  # always a copy: the caller's y is never touched
+
+
+def _not_binary(y) -> bool:
+    """Whether y holds anything but 0 and 1 (NaN too)."""
+    return bool(((y != 0) & (y != 1)).any())
+
+
+def _side_by_side(check: Callable[[np.ndarray], Any], array: np.ndarray) -> list:
+    """[check(block) for each block of rows of array]: one block, unless the array is large enough to
+    be checked in a block per thread, side by side."""
+    if array.size < PARALLEL_CHECK_ENTRIES:
+        return [check(array)]
+    import numba  # here, not at the top: importing fastlogreg does not load numba, its backends do
+
+    threads = numba.get_num_threads()  # the user's limit on numba's threads (one, in a 1-thread benchmark)
+    if threads == 1:
+        return [check(array)]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(check, np.array_split(array, threads)))
 
 
 def real(value, name) -> float:
