@@ -249,14 +249,19 @@ def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     y = label_vector(y)
     if y.shape[0] != n_rows:
         raise ValueError(f"X and y have different lengths: X has {n_rows} rows, y has {y.shape[0]}")
-    if y.dtype != bool:
-        has_others = _side_by_side(_not_binary, y) if isinstance(y, np.ndarray) else [_not_binary(y)]
-        if any(has_others):
-            if y.dtype.kind == "f" and np.isnan(y).any():
-                raise ValueError("y contains NaN: labels must be 0 or 1")
-            examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[(y != 0) & (y != 1)]))[:5])
-            raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
-    return y.astype(np.uint8)  # always a copy: the caller's y is never touched
+    if y.dtype == bool:
+        return y.astype(np.uint8)  # always a copy: the caller's y is never touched
+    if isinstance(y, np.ndarray):
+        labels = np.empty(y.shape, dtype=np.uint8)  # always a copy: the caller's y is never touched
+        has_others = any(_side_by_side(_as_binary, y, labels))
+    else:  # a dask array: dask computes the test, and the copy when it is used
+        has_others, labels = _not_binary(y), y.astype(np.uint8)
+    if has_others:
+        if y.dtype.kind == "f" and np.isnan(y).any():
+            raise ValueError("y contains NaN: labels must be 0 or 1")
+        examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[(y != 0) & (y != 1)]))[:5])
+        raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
+    return labels
 
 
 def _not_binary(y) -> bool:
@@ -264,18 +269,26 @@ def _not_binary(y) -> bool:
     return bool(((y != 0) & (y != 1)).any())
 
 
-def _side_by_side(check: Callable[[np.ndarray], Any], array: np.ndarray) -> list:
-    """[check(block) for each block of rows of array]: one block, unless the array is large enough to
-    be checked in a block per thread, side by side."""
-    if array.size < PARALLEL_CHECK_ENTRIES:
-        return [check(array)]
+def _as_binary(y, labels) -> bool:
+    """labels = y as uint8, unless y holds anything but 0 and 1: then True, and labels are left unset."""
+    if _not_binary(y):
+        return True
+    labels[:] = y
+    return False
+
+
+def _side_by_side(check: Callable[..., Any], *arrays: np.ndarray) -> list:
+    """[check(*blocks) for each block of rows of the arrays] (the same rows of each): one block,
+    unless the first array is large enough to be checked in a block per thread, side by side."""
+    if arrays[0].size < PARALLEL_CHECK_ENTRIES:
+        return [check(*arrays)]
     import numba  # here, not at the top: importing fastlogreg does not load numba, its backends do
 
     threads = numba.get_num_threads()  # the user's limit on numba's threads (one, in a 1-thread benchmark)
     if threads == 1:
-        return [check(array)]
+        return [check(*arrays)]
     with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(check, np.array_split(array, threads)))
+        return list(pool.map(check, *(np.array_split(array, threads) for array in arrays)))
 
 
 def real(value, name) -> float:
