@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import numbers
+import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +31,8 @@ DTYPES: dict[str, type[np.floating]] = {"float64": np.float64, "float32": np.flo
 # train() keeps every epoch's loss, 8 bytes each in the float64 array it returns (more while a Python loop
 # collects them in a list): at this many epochs that is 8 GB or more, grown epoch by epoch as the run goes.
 MAX_EPOCHS = 10**9
-# Arrays of at least this many entries are checked in blocks of rows side by side, on as many threads as
-# numba may use (NumPy's loops release the GIL): checked on one thread, 10M x 3 took as long as two or
-# three training epochs on 16 cores.
+# Arrays of at least this many entries are checked in blocks of rows side by side (NumPy's loops release
+# the GIL): on one thread, checking 10M x 3 and its labels took 55 ms on 16 cores, as long as 9 epochs.
 PARALLEL_CHECK_ENTRIES = 1 << 22
 
 
@@ -280,15 +280,30 @@ def _as_binary(y, labels) -> bool:
 def _side_by_side(check: Callable[..., Any], *arrays: np.ndarray) -> list:
     """[check(*blocks) for each block of rows of the arrays] (the same rows of each): one block,
     unless the first array is large enough to be checked in a block per thread, side by side."""
-    if arrays[0].size < PARALLEL_CHECK_ENTRIES:
-        return [check(*arrays)]
-    import numba  # here, not at the top: importing fastlogreg does not load numba, its backends do
+    threads = _check_threads() if arrays[0].size >= PARALLEL_CHECK_ENTRIES else 1
+    if threads > 1:
+        try:
+            with ThreadPoolExecutor(threads) as pool:
+                return list(pool.map(check, *(np.array_split(array, threads) for array in arrays)))
+        except RuntimeError:  # no new threads at interpreter shutdown (train() from an atexit handler)
+            pass
+    return [check(*arrays)]
 
-    threads = numba.get_num_threads()  # the user's limit on numba's threads (one, in a 1-thread benchmark)
-    if threads == 1:
-        return [check(*arrays)]
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(check, *(np.array_split(array, threads) for array in arrays)))
+
+def _check_threads() -> int:
+    """How many threads check a large input: numba's count once numba's threads run (so that
+    numba.set_num_threads applies), else the count numba would start (NUMBA_NUM_THREADS), else the
+    CPUs this process may use. Never numba.get_num_threads() before numba's threads run: it would
+    start them here, in its default threading layer, before fork_safety could choose for a forked
+    child (OpenMP hangs in a child forked from a process whose OpenMP threads ran)."""
+    numba = sys.modules.get("numba")
+    if numba is None:  # not imported (the python and numpy backends): not imported here either
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        numba.threading_layer()  # ValueError until numba has started its threads
+    except ValueError:
+        return int(numba.config.NUMBA_NUM_THREADS)
+    return int(numba.get_num_threads())
 
 
 def real(value, name) -> float:

@@ -128,6 +128,63 @@ def test_a_child_forked_while_the_parallel_lock_is_held_can_train():
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
+def test_checking_a_large_input_starts_no_numba_threads():
+    # Once started, numba's threading layer decides what a fork()ed child may run (fork_safety); the
+    # input checks, which run in blocks on threads of their own for large inputs, must not start it.
+    code = """
+        import sys
+        import numpy as np
+        import fastlogreg
+        from fastlogreg import validation
+
+        validation.PARALLEL_CHECK_ENTRIES = 16  # this 3,000 x 2 input is checked in blocks
+        X = np.random.default_rng(0).standard_normal((3000, 2))
+        y = (X[:, 0] > 0).astype(np.int64)
+        fastlogreg.train(X, y, backend="numpy", epochs=2, learning_rate=0.1)
+        print("numba imported" if "numba" in sys.modules else "numba not imported")
+        import numba
+
+        fastlogreg.train(X, y, backend="numpy", epochs=2, learning_rate=0.1)  # numba imported, not started
+        try:
+            print("numba started", numba.threading_layer())
+        except ValueError:
+            print("numba not started", validation._check_threads() == numba.config.NUMBA_NUM_THREADS)
+    """
+    done = run_python(code)
+    assert done.stdout.splitlines() == ["numba not imported", "numba not started True"], done.stderr[-2000:]
+
+
+def test_a_forked_child_checks_a_large_input_then_trains_in_parallel():
+    # After another library's OpenMP region in the parent, a child's numba must not take OpenMP: a check
+    # that started numba's threads (in its default layer) before fork_safety chose made the child hang.
+    if ctypes.util.find_library("gomp") is None:
+        pytest.skip("no GNU OpenMP (libgomp) on this machine")
+    code = """
+        import ctypes, multiprocessing
+        import numpy as np
+        import fastlogreg
+        from fastlogreg import validation
+        from fastlogreg.data import make_nba_like
+
+        def fit(seed):
+            X, y = make_nba_like(100_000, random_state=seed)  # parallel for the numba backend
+            fastlogreg.train(X, y, backend="numpy", epochs=1)  # checked in blocks (below)
+            return fastlogreg.train(X, y, backend="numba", epochs=5).weights
+
+        if __name__ == "__main__":
+            validation.PARALLEL_CHECK_ENTRIES = 16  # inherited by the child
+            gomp = ctypes.CDLL("libgomp.so.1", mode=ctypes.RTLD_GLOBAL)
+            region = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(lambda data: None)
+            gomp.GOMP_parallel(region, None, 2, 0)  # what PyTorch does through libgomp
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                child = pool.apply_async(fit, (1,)).get(timeout=60)
+            np.testing.assert_array_equal(child, fit(1))
+            print("ok")
+    """
+    done = run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
 def test_a_threading_layer_the_user_chose_is_kept():
     code = """
         import numba

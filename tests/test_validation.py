@@ -269,19 +269,19 @@ def test_a_tensor_that_requires_grad_is_a_type_error_naming_it():
 
 
 def test_large_inputs_are_checked_in_blocks_side_by_side_and_every_block_counts(monkeypatch):
-    numba = pytest.importorskip("numba")
     from fastlogreg import validation
 
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((3000, 2)), (rng.random(3000) < 0.5).astype(np.int64)
     checked_whole = fastlogreg.train(X, y, backend="numpy", **FAST)
     monkeypatch.setattr(validation, "PARALLEL_CHECK_ENTRIES", 16)  # these 3,000-row inputs now count as large
+    monkeypatch.setattr(validation, "_check_threads", lambda: 4)  # four blocks of 750 rows, on any machine
     blocks = []
     validation._side_by_side(lambda block: blocks.append(block.shape[0]), X)
-    assert len(blocks) == numba.get_num_threads() and sum(blocks) == 3000  # a block a thread, every row once
+    assert sorted(blocks) == [750] * 4  # a block a thread, every row once
     checked_in_blocks = fastlogreg.train(X, y, backend="numpy", **FAST)
     np.testing.assert_array_equal(checked_in_blocks.weights, checked_whole.weights)
-    for row in (0, 1499, 2999):  # in the first block, a middle one and the last
+    for row in (0, 1600, 2999):  # in the first block, the third and the last
         bad_y, bad_X = y.copy(), X.copy()
         bad_y[row], bad_X[row, 1] = 3, np.nan
         with pytest.raises(ValueError, match="only 0 and 1 labels, found 3"):
