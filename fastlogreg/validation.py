@@ -259,14 +259,19 @@ def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     if has_others:
         if y.dtype.kind == "f" and np.isnan(y).any():
             raise ValueError("y contains NaN: labels must be 0 or 1")
-        examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[(y != 0) & (y != 1)]))[:5])
+        examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[_non_binary(y)]))[:5])
         raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
     return labels
 
 
+def _non_binary(y):
+    """Where y holds anything but 0 or 1 (NaN too)."""
+    return (y != 0) & (y != 1)
+
+
 def _not_binary(y) -> bool:
-    """Whether y holds anything but 0 and 1 (NaN too)."""
-    return bool(((y != 0) & (y != 1)).any())
+    """Whether y holds anything but 0 and 1."""
+    return bool(_non_binary(y).any())
 
 
 def _as_binary(y, labels) -> bool:
