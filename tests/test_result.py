@@ -10,6 +10,7 @@ import pytest
 from tutorial_figures import TUTORIAL
 
 import fastlogreg
+from fastlogreg import backends
 
 
 def test_result_shapes_and_settings(nba, backend):
@@ -66,6 +67,23 @@ def test_available_backends():
 
         expected += ("cuda",) if cuda.is_available() else ()
     assert fastlogreg.available_backends() == expected
+
+
+def test_a_backend_that_fails_to_import_is_listed_as_unavailable(monkeypatch, tmp_path):
+    # numba-cuda installed next to a numpy it does not support fails inside its own import: listing the
+    # backends (the CLI's bench, the benchmark suite's collection) must not fail with it
+    (tmp_path / "broken_gpu_backend.py").write_text("raise AttributeError('module numpy has no attribute nat')\n")
+    monkeypatch.syspath_prepend(tmp_path)
+    monkeypatch.setitem(backends._REGISTRY, "cuda", ("broken_gpu_backend", None))
+    monkeypatch.delitem(backends._loaded, "cuda", raising=False)  # loaded already where a GPU is
+    backends._missing.cache_clear()
+    try:
+        assert "cuda" not in fastlogreg.available_backends()
+        assert "numba" in fastlogreg.available_backends()
+        with pytest.raises(ImportError, match=r"'cuda' could not be imported \(AttributeError: module numpy has"):
+            backends.get_backend("cuda")
+    finally:
+        backends._missing.cache_clear()  # the real registry's answers again, for the tests that follow
 
 
 def test_random_state_object_is_used(nba):

@@ -44,7 +44,14 @@ def _missing(name: str) -> str | None:
     if needs is not None and importlib.util.find_spec(needs) is None:
         return f"backend {name!r} needs the package {needs!r}: pip install {_PIP_NAMES.get(needs, needs)}"
     if name in _NEED_DEVICE:
-        return importlib.import_module(module).unavailable()
+        try:
+            backend = importlib.import_module(module)
+        except Exception as error:  # installed but broken: e.g. numba-cuda next to a numpy it does not support
+            return (
+                f"backend {name!r} could not be imported ({type(error).__name__}: {error}); "
+                f"check that {needs!r} supports the installed numpy and numba"
+            )
+        return backend.unavailable()
     return None
 
 
