@@ -71,7 +71,9 @@ def time_in_own_process(peer, size, rounds):
     """Run ``peer`` on the case ``size`` in a fresh Python process and return its round times and weights.
 
     Each peer gets a process of its own: JAX's and PyTorch's thread pools stay alive (and may spin)
-    after a call, which has slowed numba several-fold when they shared its process.
+    after a call, which has slowed numba several-fold when they shared its process. It runs on the CPU,
+    like the backends it is compared with: a JAX built for CUDA would otherwise pick the GPU (PyTorch
+    stays on the CPU unless asked); bench/test_gpu.py compares GPUs.
     """
     import dataclasses
     import json
@@ -86,6 +88,7 @@ def time_in_own_process(peer, size, rounds):
         text=True,
         check=False,
         cwd=here,
+        env={**os.environ, "JAX_PLATFORMS": "cpu"},
     )
     if done.returncode != 0:
         raise RuntimeError(f"{peer} on {size.label} failed:\n{done.stderr}")

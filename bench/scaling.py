@@ -15,7 +15,6 @@ thread count.
 import argparse
 import dataclasses
 import json
-import os
 import statistics
 import sys
 
@@ -95,7 +94,6 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", help="write every figure to this file")
     args = parser.parse_args()
-    os.environ.setdefault("JAX_PLATFORMS", "cpu")  # the peers' children: a CPU comparison, GPU or not
     counts = [int(t) for t in args.threads.split(",")] if args.threads else thread_counts(numba.get_num_threads())
     threads = sorted({1, *counts})
     report = {"threads available": numba.get_num_threads(), "sizes": {}}

@@ -165,3 +165,35 @@ def test_runs_uncompiled_under_numba_disable_jit():
     done = run_python(code, env=dict(os.environ, NUMBA_DISABLE_JIT="1"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ok"]
+
+
+def test_kernels_use_512_bit_vectors_on_intel_avx512():
+    # For Intel's AVX-512 CPUs LLVM prefers 256-bit vectors unless a function asks for 512: compiled
+    # (never run, so any machine can check it) for Sapphire Rapids, the dot products use zmm registers,
+    # while the same loop without prefer_512_bit_vectors() stays at ymm.
+    code = """
+        import numba, numpy as np
+        from numba import float64, int64
+        from fastlogreg.backends import numba_fused
+
+        @numba.njit(fastmath={"reassoc", "contract"})
+        def plain_dot(x, y):
+            total = 0.0
+            for i in range(x.shape[0]):
+                total += x[i] * y[i]
+            return total
+
+        vector = float64[::1]
+        for name, dispatcher, args in (
+            ("plain", plain_dot, (vector, vector)),
+            ("kernel", numba_fused._scores_by_rows, (float64[:, ::1], int64, int64, vector, float64, vector)),
+        ):
+            dispatcher.compile(args)
+            asm = dispatcher.inspect_asm(args)
+            print(name, "zmm" in asm, "ymm" in asm)
+    """
+    features = "+avx512f,+avx512vl,+avx512dq,+avx512bw,+avx512cd"
+    env = dict(os.environ, NUMBA_CPU_NAME="sapphirerapids", NUMBA_CPU_FEATURES=features, FASTLOGREG_NUMBA_CACHE="0")
+    done = run_python(code, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["plain False True", "kernel True True"], done.stdout

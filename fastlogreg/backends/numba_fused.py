@@ -25,6 +25,7 @@ import numpy as np
 from . import fork_safety
 from .contract import Curvature, Descent, DescentState, Gradient, hessian_rows_per_call
 from .numba_config import jit
+from .numba_intrinsics import prefer_512_bit_vectors
 from .numba_math import exp_nonpositive
 
 # Below this many entries of X, one thread is faster than waking the others every epoch. Measured with
@@ -259,6 +260,7 @@ def _chunk_sums(X, labels, w, b, start, stop, by_rows, columns, z, loss_terms, p
     It creates no arrays, so it compiles without reference counting: that, and no scalar remainder
     in the exp and row-term loops, keep an epoch over the tutorial's 12 rows near a quarter of a microsecond.
     """
+    prefer_512_bit_vectors()
     m, d = stop - start, X.shape[1]
     if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
         _scores_by_rows(X, start, m, w, b, z)
@@ -380,6 +382,7 @@ def _columns_and_scores(X, start, m, w, b, columns, z):
 def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
     """partials[c] = [sum of loss terms, sum of residuals, gradient of w]: every sum of a chunk in one
     call (calls cost reference counting; reassociation here lets each sum vectorize)."""
+    prefer_512_bit_vectors()
     d = X.shape[1]
     total = 0.0
     for i in range(m):
@@ -411,6 +414,7 @@ def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, partials, c):
 def _scores_by_rows(X, start, m, w, b, z):
     """z[i] = b + X[start + i] . w for i < m: one call per chunk (a call per row cost more than its
     dot product), each dot product vectorized along its contiguous row."""
+    prefer_512_bit_vectors()
     rows = X[start : start + m]
     for i in range(m):
         total = 0.0
@@ -501,6 +505,7 @@ def _curvature_parallel(X, labels, w, b, rows_per_chunk, partials, per_task, fir
 def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t, per_task, first, stop):
     """Adds to partials[t] the packed sums over chunks first:stop of task t's run of per_task chunks,
     chunk by chunk in order."""
+    prefer_512_bit_vectors()
     n, d = X.shape
     chunks = (n + rows_per_chunk - 1) // rows_per_chunk
     columns = np.empty((d + 1, rows_per_chunk))  # the chunk of X, column-major, and a column of ones
@@ -530,6 +535,7 @@ def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t, per_task, firs
 @jit(reduction=True, allocates=False)
 def _curvature_chunk_sums(columns, weighted, residuals, loss_terms, log_factors, m, partials, t):
     """Adds a chunk's sums to partials[t]: [loss, gradient (d+1), Hessian (d+1)^2, lower triangle]."""
+    prefer_512_bit_vectors()
     size = columns.shape[0]  # d + 1
     total = 0.0
     for i in range(m):
