@@ -8,7 +8,8 @@ How an epoch runs, and why:
   starting threads every epoch would cost more than it saves. Same chunks, same answer.
 - A chunk of a few features (or of column-major X) is first copied into a small column-major float64
   buffer that stays in cache; wide row-major X is read row by row instead. From there every loop is
-  contiguous and branch-free and so vectorizes: the scores z, then the loss terms and residuals (with
+  contiguous and branch-free and so vectorizes (512 bits wide wherever the CPU has AVX-512:
+  numba_intrinsics.prefer_512_bit_vectors): the scores z, then the loss terms and residuals (with
   numba_math's exp; the log(1 + e^-|z|) terms taken together, as logs of products), then the sums. X
   itself is read once per epoch and never copied whole, whatever its layout or float dtype.
 """
