@@ -26,8 +26,10 @@ _REGISTRY = {
 }
 # What to pip install where that is not the package's import name.
 _PIP_NAMES = {"numba_cuda": "numba-cuda (or fastlogreg[cuda])"}
-# Backends that also need a device: imported (slower) only to ask their ``unavailable()``.
-_NEED_DEVICE = {"cuda"}
+# Backends that also need a device: imported (slower) only to ask their ``unavailable()``, after the
+# third-party module they build on, which can be installed and still fail to import (numba-cuda next to
+# a numpy or numba it does not support).
+_NEED_DEVICE = {"cuda": "numba.cuda"}
 BACKEND_NAMES = tuple(_REGISTRY)  # what train(backend=...) knows, installed or not
 _loaded: dict[str, Backend] = {}
 
@@ -45,13 +47,15 @@ def _missing(name: str) -> str | None:
         return f"backend {name!r} needs the package {needs!r}: pip install {_PIP_NAMES.get(needs, needs)}"
     if name in _NEED_DEVICE:
         try:
-            backend = importlib.import_module(module)
-        except Exception as error:  # installed but broken: e.g. numba-cuda next to a numpy it does not support
+            importlib.import_module(_NEED_DEVICE[name])
+        except Exception as error:  # whatever a broken install raises; only the third-party import is guarded
+            reason = " ".join(f"{type(error).__name__}: {error}".split())  # one line, for the CLI
+            package = _PIP_NAMES.get(needs, needs) if needs is not None else _NEED_DEVICE[name]
             return (
-                f"backend {name!r} could not be imported ({type(error).__name__}: {error}); "
-                f"check that {needs!r} supports the installed numpy and numba"
+                f"backend {name!r} cannot import {_NEED_DEVICE[name]} ({reason}): install a "
+                f"{package} that supports the installed numpy and numba"
             )
-        return backend.unavailable()
+        return importlib.import_module(module).unavailable()
     return None
 
 

@@ -52,8 +52,8 @@ def prefer_512_bit_vectors():
     For Intel's AVX-512 CPUs LLVM prefers 256-bit vectors (512-bit code lowered the clock of the first
     of them) unless a function says otherwise, as clang's ``-mprefer-vector-width=512`` does; AMD's Zen 4
     gets 512 bits already, and the code for CPUs without AVX-512 does not change. The kernels are bound
-    by their arithmetic, whose instructions wider vectors halve: measured on a 16-core Xeon in README's
-    "Many cores".
+    by their arithmetic, which 512-bit vectors do in half the instructions (not in half the time):
+    measured on a 16-core Xeon in README's "Many cores".
     """
 
 
