@@ -46,13 +46,14 @@ def _missing(name: str) -> str | None:
     if needs is not None and importlib.util.find_spec(needs) is None:
         return f"backend {name!r} needs the package {needs!r}: pip install {_PIP_NAMES.get(needs, needs)}"
     if name in _NEED_DEVICE:
+        third_party = _NEED_DEVICE[name]
         try:
-            importlib.import_module(_NEED_DEVICE[name])
+            importlib.import_module(third_party)
         except Exception as error:  # whatever a broken install raises; only the third-party import is guarded
             reason = " ".join(f"{type(error).__name__}: {error}".split())  # one line, for the CLI
-            package = _PIP_NAMES.get(needs, needs) if needs is not None else _NEED_DEVICE[name]
+            package = _PIP_NAMES.get(needs, needs) if needs is not None else third_party
             return (
-                f"backend {name!r} cannot import {_NEED_DEVICE[name]} ({reason}): install a "
+                f"backend {name!r} cannot import {third_party} ({reason}): install a "
                 f"{package} that supports the installed numpy and numba"
             )
         return importlib.import_module(module).unavailable()
