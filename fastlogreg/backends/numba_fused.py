@@ -134,28 +134,42 @@ def descend(data, weights, bias, descent: Descent, epochs, previous_loss, gradie
 # the parallel callee from the cache (numba issue #8578; tests/test_reliability.py reproduces it).
 @jit()
 def _descend_serial(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history):
-    return _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history)
+    buffers = _pass_buffers(X, layout)
+    return _descend_uncounted(
+        X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history, buffers
+    )
+
+
+# The serial epochs run in a function of their own, compiled without reference counting: in the caller,
+# which allocates, every epoch's calls cost atomic counts on their arrays (a tenth of a 12-row epoch).
+@jit(allocates=False)
+def _descend_uncounted(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history, buffers):
+    return _descend(
+        X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history, buffers, False
+    )
 
 
 @jit(parallel=True)
 def _descend_parallel(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history):
-    return _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history)
+    buffers = _pass_buffers(X, layout)
+    return _descend(
+        X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history, buffers, True
+    )
 
 
 @jit(inline="always")
-def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history):
+def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history, buffers, parallel):
     """Gradient descent in place on w and totals; returns the final bias, the loss there and the epochs run.
 
     ``totals`` holds the pass's sums at the current point: given on entry when ``have_totals`` (a
     previous block ended here), and left at the final point on return, so blocks repeat no pass.
+    ``parallel`` is a constant of the entry point (see _epoch_totals).
     """
     learning_rate, scale, l2, tol = settings
-    n, d = X.shape
-    partials = np.empty(((n + layout.rows_per_chunk - 1) // layout.rows_per_chunk, d + 2))
-    columns, z, loss_terms = _working_arrays(d, layout.rows_per_chunk)  # the serial path's, reused
+    d = X.shape[1]
     for epoch in range(epochs + 1):  # the extra pass measures the loss at the final weights
         if epoch > 0 or not have_totals:
-            _epoch_totals(X, labels, w, b, layout, partials, columns, z, loss_terms, totals)
+            _epoch_totals(X, labels, w, b, layout, buffers, totals, parallel)
         squared_norm = 0.0
         for j in range(d):
             squared_norm += w[j] * w[j]
@@ -174,28 +188,38 @@ def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, l
 
 @jit()
 def _pass_totals_serial(X, labels, w, b, layout):
-    return _pass_totals(X, labels, w, b, layout)
+    return _pass_totals(X, labels, w, b, layout, False)
 
 
 @jit(parallel=True)
 def _pass_totals_parallel(X, labels, w, b, layout):
-    return _pass_totals(X, labels, w, b, layout)
+    return _pass_totals(X, labels, w, b, layout, True)
 
 
 @jit(inline="always")
-def _pass_totals(X, labels, w, b, layout):
-    d = X.shape[1]
-    partials = np.empty(((X.shape[0] + layout.rows_per_chunk - 1) // layout.rows_per_chunk, d + 2))
-    columns, z, loss_terms = _working_arrays(d, layout.rows_per_chunk)
-    totals = np.empty(d + 2)
-    _epoch_totals(X, labels, w, b, layout, partials, columns, z, loss_terms, totals)
+def _pass_totals(X, labels, w, b, layout, parallel):
+    totals = np.empty(X.shape[1] + 2)
+    _epoch_totals(X, labels, w, b, layout, _pass_buffers(X, layout), totals, parallel)
     return totals
 
 
+@jit(inline="always")
+def _pass_buffers(X, layout):
+    """Per-chunk partial sums, and the working arrays of a chunk (the serial path's; see _working_arrays)."""
+    d = X.shape[1]
+    partials = np.empty(((X.shape[0] + layout.rows_per_chunk - 1) // layout.rows_per_chunk, d + 2))
+    columns, z, loss_terms = _working_arrays(d, layout.rows_per_chunk)
+    return partials, columns, z, loss_terms
+
+
 @jit(inline="always")  # inlined: a call would cost reference counting on every array, every epoch
-def _epoch_totals(X, labels, w, b, layout, partials, columns, z, loss_terms, totals):
-    """totals = [summed loss, gradient of b, gradient of w...] at (w, b), from per-chunk partials."""
-    if layout.parallel:
+def _epoch_totals(X, labels, w, b, layout, buffers, totals, parallel):
+    """totals = [summed loss, gradient of b, gradient of w...] at (w, b), from per-chunk partials.
+
+    ``parallel`` must be a constant where this is inlined: numba then compiles only its branch, so the
+    serial epochs, which allocate nothing, compile without reference counting."""
+    partials, columns, z, loss_terms = buffers
+    if parallel:
         _chunk_sums_parallel(X, labels, w, b, layout.rows_per_chunk, layout.by_rows, partials)
     else:
         _chunk_sums_serial(
