@@ -5,6 +5,7 @@ the code being benchmarked gives the right answer."""
 import statistics
 
 import pytest
+from timing import rounds_for
 
 
 def pytest_configure(config):
@@ -13,12 +14,15 @@ def pytest_configure(config):
 
 @pytest.fixture
 def measure(request, benchmark):
-    """measure(group, run, epochs): time ``run`` (warm-up round first, so no compilation is timed)."""
+    """measure(group, run, epochs): time ``run`` (warm-up round first, so no compilation is timed) for
+    ``rounds``, or more where rounds are short (timing.rounds_for)."""
     timing = request.config.getoption("benchmark_only")
     benchmark.disabled = not timing  # disabled, pytest-benchmark calls the function once, untimed
 
     def measure(group, run, epochs, rounds=7):
         benchmark.group = group
+        if timing:
+            rounds = rounds_for(run, rounds)
         result = benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=1)
         if timing:
             benchmark.extra_info["epochs"] = epochs

@@ -1,8 +1,25 @@
 """Timing helpers shared by the benchmarks and bench/scaling.py."""
 
+import math
 import time
 
 import numba
+
+# Short rounds are timed many times: on a shared virtual machine the median of 7 half-millisecond rounds
+# (12 x 3) moved by a third from run to run. A case gets at least this much timed work, in at most
+# MAX_ROUNDS rounds.
+MIN_TIMED_SECONDS = 0.5
+MAX_ROUNDS = 301
+
+
+def rounds_for(run, minimum):
+    """How many rounds to time ``run`` for: at least ``minimum``, more when one round is short (after a
+    warm-up call, so that compilation is not what is timed)."""
+    run()
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    return max(minimum, min(MAX_ROUNDS, math.ceil(MIN_TIMED_SECONDS / seconds)))
 
 
 def time_in_turn(contenders, rounds):
