@@ -22,8 +22,8 @@ def measure(request, benchmark):
     def measure(group, run, epochs, rounds=7):
         benchmark.group = group
         if timing:
-            rounds = rounds_for(run, rounds)
-        result = benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=1)
+            rounds = rounds_for(run, rounds)  # it warms up too
+        result = benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=0 if timing else 1)
         if timing:
             benchmark.extra_info["epochs"] = epochs
             benchmark.extra_info["epochs_per_s"] = epochs / benchmark.stats.stats.median
@@ -40,7 +40,8 @@ def size(request):
 
 @pytest.fixture
 def measure_in_own_process(request, benchmark):
-    """measure_in_own_process(group, run, epochs): ``run(rounds)`` times its rounds in another process
+    """measure_in_own_process(group, run, epochs): ``run(rounds, more_if_short)`` times at least
+    ``rounds`` rounds in another process (more where they are short, when timing: timing.rounds_for)
     and returns (seconds per round, result). The rate reported is from those rounds; pytest-benchmark's
     own figure for the case is the whole child process (start-up and compilation included)."""
     timing = request.config.getoption("benchmark_only")
@@ -48,7 +49,7 @@ def measure_in_own_process(request, benchmark):
 
     def measure(group, run, epochs, rounds=7):
         benchmark.group = group
-        seconds, result = benchmark.pedantic(run, args=(rounds if timing else 1,), rounds=1, iterations=1)
+        seconds, result = benchmark.pedantic(run, args=(rounds if timing else 1, timing), rounds=1, iterations=1)
         if timing:
             benchmark.extra_info["epochs"] = epochs
             benchmark.extra_info["epochs_per_s"] = epochs / statistics.median(seconds)

@@ -67,8 +67,10 @@ def torch_trainer(X, y, learning_rate, epochs, device="cpu"):
 PEERS = {"jax": jax_trainer, "torch": torch_trainer}
 
 
-def time_in_own_process(peer, size, rounds):
-    """Run ``peer`` on the case ``size`` in a fresh Python process and return its round times and weights.
+def time_in_own_process(peer, size, rounds, *, more_if_short=False):
+    """Run ``peer`` on the case ``size`` in a fresh Python process and return its round times and weights:
+    ``rounds`` rounds, or more where they are short with ``more_if_short`` (as timing.rounds_for gives
+    the backends in the suite), after a warm-up round.
 
     Each peer gets a process of its own: JAX's and PyTorch's thread pools stay alive (and may spin)
     after a call, which has slowed numba several-fold when they shared its process. It runs on the CPU,
@@ -83,7 +85,8 @@ def time_in_own_process(peer, size, rounds):
 
     here = os.path.dirname(os.path.abspath(__file__))
     done = subprocess.run(
-        [sys.executable, os.path.join(here, "peers.py"), peer, json.dumps(dataclasses.asdict(size)), str(rounds)],
+        [sys.executable, os.path.join(here, "peers.py"), peer, json.dumps(dataclasses.asdict(size)), str(rounds)]
+        + (["more-if-short"] if more_if_short else []),
         capture_output=True,
         text=True,
         check=False,
@@ -96,7 +99,7 @@ def time_in_own_process(peer, size, rounds):
     return result["seconds"], np.array(result["weights"])
 
 
-def _main(peer, size_fields, rounds):
+def _main(peer, size_fields, rounds, *flags):
     import json
     import time
 
@@ -106,15 +109,12 @@ def _main(peer, size_fields, rounds):
     size = Size(**json.loads(size_fields))  # as the parent has it: full size, or its smoke size
     X, y = dataset(size)
     run = PEERS[peer](X, y, size.learning_rate, size.epochs)
-    # After a warm-up round (PyTorch's first call, caches): at least `rounds` timed rounds, more where they
-    # are short, as the backends get; a smoke run's single round only checks the answer.
-    rounds = int(rounds)
-    if rounds > 1:
-        rounds = rounds_for(run, rounds)
+    if "more-if-short" in flags:
+        rounds = rounds_for(run, int(rounds))  # warm-up round included
     else:
-        run()
+        run()  # warm-up round (PyTorch's first call, caches)
     seconds = []
-    for _ in range(rounds):
+    for _ in range(int(rounds)):
         start = time.perf_counter()
         weights, _, _ = run()
         seconds.append(time.perf_counter() - start)

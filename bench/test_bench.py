@@ -84,8 +84,8 @@ def test_peer(measure_in_own_process, size, peer):
     pytest.importorskip(peer, reason=f"{peer} not installed: pip install '.[bench]' to compare against it")
     from peers import time_in_own_process
 
-    def run(rounds):
-        return time_in_own_process(peer, size, rounds)
+    def run(rounds, more_if_short):
+        return time_in_own_process(peer, size, rounds, more_if_short=more_if_short)
 
     weights = measure_in_own_process(size.label, run, size.epochs)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)

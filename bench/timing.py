@@ -3,23 +3,21 @@
 import math
 import time
 
-import numba
-
-# Short rounds are timed many times: on a shared virtual machine the median of 7 half-millisecond rounds
-# (12 x 3) moved by a third from run to run. A case gets at least this much timed work, in at most
-# MAX_ROUNDS rounds.
-MIN_TIMED_SECONDS = 0.5
+# Short rounds are timed more often: on a shared virtual machine the median of 7 half-millisecond rounds
+# (12 x 3) moved by a third from run to run. Rounds that fill less than this together are added, up to
+# MAX_ROUNDS (so a half-millisecond case gets 301 rounds, about 0.15 s).
+TARGET_TIMED_SECONDS = 0.5
 MAX_ROUNDS = 301
 
 
 def rounds_for(run, minimum):
-    """How many rounds to time ``run`` for: at least ``minimum``, more when one round is short (after a
-    warm-up call, so that compilation is not what is timed)."""
+    """How many rounds to time ``run`` for: at least ``minimum``, more where that many would fill less than
+    TARGET_TIMED_SECONDS. Calls ``run`` twice: a warm-up (compilation), then the round it measures."""
     run()
     start = time.perf_counter()
     run()
-    seconds = time.perf_counter() - start
-    return max(minimum, min(MAX_ROUNDS, math.ceil(MIN_TIMED_SECONDS / seconds)))
+    seconds = max(time.perf_counter() - start, 1e-9)
+    return max(minimum, min(MAX_ROUNDS, math.ceil(TARGET_TIMED_SECONDS / seconds)))
 
 
 def time_in_turn(contenders, rounds):
@@ -37,6 +35,8 @@ def time_in_turn(contenders, rounds):
 
 def on_threads(threads, run):
     """``run`` as a function that runs on ``threads`` of numba's threads, and restores the number after."""
+
+    import numba  # here, not at the top: the peers' processes import this module and must not load numba
 
     def run_on_threads():
         before = numba.get_num_threads()
