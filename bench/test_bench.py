@@ -6,12 +6,13 @@ pytest --benchmark-only --benchmark-json=b.json && python bench/report.py b.json
 
 import functools
 import statistics
+import time
 
 import numba
 import numpy as np
 import pytest
 from cases import SIZES, Size, backends_for, dataset
-from timing import on_threads, time_in_turn
+from timing import MAX_ROUNDS, on_threads, rounds_for, time_in_turn
 
 import fastlogreg
 
@@ -165,6 +166,14 @@ def test_dask_cluster(measure, dask_client, size):
 
     weights = measure(size.label, run, size.epochs, rounds=3)
     np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-9)
+
+
+def test_short_rounds_are_timed_more_often():
+    # untimed: a round of nothing gets the most rounds; one of 0.1 s keeps the minimum (5 would fill 0.5 s)
+    calls = []
+    assert rounds_for(lambda: calls.append(1), 7) == MAX_ROUNDS
+    assert len(calls) == 2  # a warm-up call, then the one it measures
+    assert rounds_for(lambda: time.sleep(0.1), 7) == 7
 
 
 def test_scaling_script_smoke():
