@@ -65,7 +65,8 @@ def assert_agree(got, expected, rtol=1e-9, atol=1e-12):
 
 @pytest.mark.parametrize("case", CASES)
 def test_simulated_cuda_agrees_with_numba(simulated, reference, case):
-    assert_agree(simulated["cases"][case], reference[case])
+    # the confident rows' summed loss is ~1e-7: compared relative to it, with no absolute slack
+    assert_agree(simulated["cases"][case], reference[case], atol=0 if case == "confident_rows" else 1e-12)
 
 
 def test_simulated_tutorial_figures(simulated):
@@ -193,7 +194,7 @@ def test_gpu_many_blocks_agree_with_numba_and_repeat_bitwise(solver, features):
     first, again = (fastlogreg.train(X, y, backend="cuda", **settings) for _ in range(2))
     np.testing.assert_allclose(first.weights, expected.weights, rtol=1e-9)
     np.testing.assert_allclose(first.loss_history, expected.loss_history, rtol=1e-9)
-    assert first.bias == pytest.approx(expected.bias, rel=1e-9) and first.epochs_run == expected.epochs_run
+    assert first.bias == pytest.approx(expected.bias, rel=1e-9, abs=0) and first.epochs_run == expected.epochs_run
     np.testing.assert_array_equal(first.weights, again.weights)
     np.testing.assert_array_equal(first.loss_history, again.loss_history)
 

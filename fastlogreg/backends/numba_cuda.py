@@ -286,7 +286,8 @@ def _kernels(d: int, threads: int) -> Kernels:
         e = math.exp(-abs(z))  # in (0, 1]: never overflows
         inverse = 1.0 / (1.0 + e)
         p = inverse if z >= 0 else e * inverse
-        return max(z, 0.0) + math.log1p(e) - y * z, p - y, e * inverse * inverse
+        # max(z, 0) - y z first: exactly 0 for a row labelled right, whose small log1p then keeps its digits
+        return (max(z, 0.0) - y * z) + math.log1p(e), p - y, e * inverse * inverse
 
     @cuda.jit(device=True, inline=True)
     def add_row(X, labels, z, i, sums):

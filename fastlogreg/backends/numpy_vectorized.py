@@ -14,9 +14,9 @@ def gradient_sums(data, weights, bias) -> Gradient:
     X, y = data
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the solver, once, for all
         z = X @ weights + bias  # weights are float64, so the product and z are float64 for either X dtype
-        softplus, p = log1pexp_and_sigmoid(z)
+        losses, p, _ = _row_terms(z, y)
         residual = p - y  # dloss/dz
-        return Gradient(float(np.sum(softplus - y * z)), residual @ X, float(residual.sum()))
+        return Gradient(float(np.sum(losses)), residual @ X, float(residual.sum()))
 
 
 def curvature_sums(data, weights, bias) -> Curvature:
@@ -35,14 +35,14 @@ def curvature_sums(data, weights, bias) -> Curvature:
         rows, labels = X[start : start + block], y[start : start + block]
         with np.errstate(over="ignore", invalid="ignore"):
             z = rows @ weights + bias
-            softplus, p, e = _stable_terms(z)
+            losses, p, e = _row_terms(z, labels)
             curvature = e / (1.0 + e) ** 2  # p (1 - p), without the cancellation of 1 - p near p = 1
             weighted = rows * curvature[:, np.newaxis]  # diag(h) X for this block
             hessian[:d, :d] += rows.T @ weighted
             hessian[d, :d] += weighted.sum(axis=0)  # h . x_j: the bias against feature j
             hessian[d, d] += curvature.sum()
             residual = p - labels
-            loss += float(np.sum(softplus - labels * z))
+            loss += float(np.sum(losses))
             gradient += np.append(residual @ rows, residual.sum())
     hessian = np.tril(hessian) + np.tril(hessian, -1).T  # exactly symmetric, whatever BLAS rounded
     return Curvature(loss, gradient, hessian)
@@ -50,12 +50,19 @@ def curvature_sums(data, weights, bias) -> Curvature:
 
 def log1pexp_and_sigmoid(z):
     """log(1 + e^z) and 1/(1 + e^-z) elementwise, both from one e^-|z| that cannot overflow."""
-    return _stable_terms(z)[:2]
+    e, sigmoid = _exp_and_sigmoid(z)
+    return np.maximum(z, 0.0) + np.log1p(e), sigmoid
 
 
-def _stable_terms(z):
-    """log(1 + e^z), 1/(1 + e^-z) and the e^-|z| in (0, 1] they are both computed from."""
-    e = np.exp(-np.abs(z))
-    softplus = np.maximum(z, 0.0) + np.log1p(e)
-    sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return softplus, sigmoid, e
+def _row_terms(z, y):
+    """The rows' losses log(1 + e^z) - y z, their p = 1/(1 + e^-z), and the e^-|z| both come from.
+
+    log(1 + e^z) = max(z, 0) + log1p(e^-|z|), and max(z, 0) - y z goes first: it is exactly 0 for a row
+    labelled right, whose small log1p would otherwise be lost to rounding (0 from |z| > 37)."""
+    e, sigmoid = _exp_and_sigmoid(z)
+    return (np.maximum(z, 0.0) - y * z) + np.log1p(e), sigmoid, e
+
+
+def _exp_and_sigmoid(z):
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return e, np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))

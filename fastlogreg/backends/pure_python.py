@@ -35,8 +35,8 @@ def gradient_sums(data, weights, bias) -> Gradient:
         z = b
         for x_j, w_j in zip(x, w, strict=True):
             z += x_j * w_j  # z = w.x + b
-        softplus, p = log1pexp_and_sigmoid(z)
-        loss += softplus - y * z  # -y ln p - (1-y) ln(1-p), written on z
+        row_loss, p = loss_and_sigmoid(z, y)
+        loss += row_loss
         residual = p - y  # dloss/dz
         for j, x_j in enumerate(x):
             grad_w[j] += residual * x_j
@@ -57,8 +57,8 @@ def curvature_sums(data, weights, bias) -> Curvature:
         z = b
         for x_j, w_j in zip(x, w, strict=False):  # the features only: w has no entry for the 1
             z += x_j * w_j
-        softplus, p = log1pexp_and_sigmoid(z)
-        loss += softplus - y * z
+        row_loss, p = loss_and_sigmoid(z, y)
+        loss += row_loss
         residual = p - y
         e = math.exp(-abs(z))
         curvature = e / (1.0 + e) ** 2  # d2loss/dz2 = p (1 - p), without 1 - p's cancellation as p nears 1
@@ -72,9 +72,12 @@ def curvature_sums(data, weights, bias) -> Curvature:
     return Curvature(loss, np.array(gradient), np.array(hessian))
 
 
-def log1pexp_and_sigmoid(z):
-    """log(1 + e^z) and 1/(1 + e^-z), both from a single e^-|z| that cannot overflow."""
+def loss_and_sigmoid(z, y):
+    """A row's loss log(1 + e^z) - y z (= -y ln p - (1-y) ln(1-p)) and p = 1/(1 + e^-z), both from a
+    single e^-|z| that cannot overflow."""
     e = math.exp(-abs(z))  # in (0, 1]
-    softplus = max(z, 0.0) + math.log1p(e)  # log(1+e^z) = max(z,0) + log(1 + e^-|z|)
+    # log(1+e^z) = max(z,0) + log(1 + e^-|z|). For a row labelled right, max(z,0) - y z is exactly 0, so
+    # it goes first: added to max(z,0) first, a small log1p would be lost to rounding (0 from |z| > 37).
+    loss = (max(z, 0.0) - y * z) + math.log1p(e)
     sigmoid = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # the branch that never divides inf/inf
-    return softplus, sigmoid
+    return loss, sigmoid
