@@ -162,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--features", type=positive, default=3, help="features (default: 3)")
     bench.add_argument("--epochs", type=positive, default=20, help="epochs per timed run (default: 20)")
     bench.add_argument("--dtype", default="float64", choices=list(DTYPES), help="dtype of X")
+    bench.add_argument(
+        "--learning-rate",
+        type=float,
+        help="gradient descent's step (default: 0.01, or less where the features make that diverge)",
+    )
     return parser
 
 
@@ -263,21 +268,32 @@ def _predict(args) -> int:
 
 def _bench(args) -> int:
     X, y = make_nba_like(args.rows, n_features=args.features, dtype=args.dtype)
+    learning_rate = _stable_learning_rate(X) if args.learning_rate is None else args.learning_rate
     rates = {}
     for backend in available_backends():
         if backend == "python" and args.rows * args.epochs > 2_000_000:
             print(f"{backend:>8}: skipped ({args.rows:,} rows x {args.epochs} epochs would take minutes)")
             continue
-        settings = dict(backend=backend, solver="gd", epochs=args.epochs, dtype=args.dtype)
+        settings = dict(backend=backend, epochs=args.epochs, dtype=args.dtype, learning_rate=learning_rate)
         training.train(X[: min(args.rows, 1000)], y[: min(args.rows, 1000)], **{**settings, "epochs": 1})  # warm up
         best = min(_seconds(functools.partial(training.train, X, y, **settings)) for _ in range(3))
         rates[backend] = args.epochs / best
     baseline = rates.get("numpy")
-    print(f"{args.rows:,} rows x {args.features} features, {args.dtype}, {args.epochs} epochs per run, best of 3")
+    print(
+        f"{args.rows:,} rows x {args.features} features, {args.dtype}, learning rate {learning_rate:.3g}, "
+        f"{args.epochs} epochs per run, best of 3"
+    )
     for backend, rate in rates.items():
         speedup = f"  {rate / baseline:8.3g}x numpy" if baseline else ""
         print(f"{backend:>8}: {rate:12,.1f} epochs/s{speedup}")
     return 0
+
+
+def _stable_learning_rate(X) -> float:
+    """0.01, or half the largest stable step where that is less: the mean BCE's gradient changes by at most
+    L = mean |[x, 1]|^2 / 4 per unit of the weights, and gradient descent diverges above 2 / L."""
+    lipschitz = (float(np.mean(np.einsum("ij,ij->i", X, X, dtype=np.float64))) + 1.0) / 4.0
+    return min(0.01, 1.0 / lipschitz)
 
 
 def _seconds(run) -> float:

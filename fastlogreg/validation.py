@@ -221,12 +221,38 @@ def finite_features(X, dtype: str):
         if bad.any():
             row, col = np.argwhere(np.asarray(bad))[0]
             raise ValueError(f"X contains NaN or infinity ({int(bad.sum())} entries; first at row {row}, column {col})")
-    limit = np.finfo(DTYPES[dtype]).max
-    if X.dtype.kind == "f" and X.dtype.itemsize > np.dtype(DTYPES[dtype]).itemsize and max(-X.min(), X.max()) > limit:
-        raise ValueError(f"X has values beyond the {dtype} range (|x| > {limit:.3g})")
+    if X.dtype.kind == "f" and X.dtype.itemsize > np.dtype(DTYPES[dtype]).itemsize:  # narrowed: check the range
+        limits = np.finfo(DTYPES[dtype])
+        largest, normal = float(limits.max), float(limits.smallest_normal)  # float: compared in float64
+        peak, smallest = _magnitude_range(X)
+        if peak > largest:
+            raise ValueError(f"X has values beyond the {dtype} range (|x| > {largest:.3g})")
+        if smallest < normal:
+            raise ValueError(
+                f"X has nonzero values below the {dtype} range (|x| < {normal:.3g}, smallest "
+                f"{smallest:.3g}), which {dtype} would round to a few digits or to 0; use dtype='float64' or rescale X"
+            )
     if _is_dask_array(X):
         return X.astype(DTYPES[dtype])
     return np.asarray(X, dtype=DTYPES[dtype])  # a view, not a copy, when the dtype already matches
+
+
+def _magnitude_range(X) -> tuple[float, float]:
+    """The largest |x| in X and the smallest that is not 0 (inf if all are)."""
+    if isinstance(X, np.ndarray):
+        parts = _side_by_side(_block_magnitudes, X)
+        return max(peak for peak, _ in parts), min(smallest for _, smallest in parts)
+    magnitude = abs(X)  # a dask array: dask computes it
+    return float(magnitude.max()), float(np.where(magnitude > 0, magnitude, np.inf).min())
+
+
+def _block_magnitudes(block, rows=1 << 16) -> tuple[float, float]:
+    peak, smallest = 0.0, math.inf
+    for start in range(0, block.shape[0], rows):  # a few rows at a time: |x| of all of X would copy it
+        magnitude = np.abs(block[start : start + rows])
+        peak = max(peak, float(magnitude.max(initial=0.0)))
+        smallest = min(smallest, float(magnitude.min(where=magnitude > 0, initial=np.inf)))
+    return peak, smallest
 
 
 def label_vector(y):

@@ -132,7 +132,7 @@ def test_help_lists_every_flag(tmp_path):
         assert flag in done.stdout
     assert "--output" in run(["predict", "--help"], cwd=tmp_path).stdout
     bench_help = run(["bench", "--help"], cwd=tmp_path).stdout
-    assert all(flag in bench_help for flag in ["--rows", "--features", "--epochs", "--dtype"])
+    assert all(flag in bench_help for flag in ["--rows", "--features", "--epochs", "--dtype", "--learning-rate"])
     assert all(command in run(["--help"], cwd=tmp_path).stdout for command in ["train", "predict", "bench"])
 
 
@@ -321,6 +321,18 @@ def test_bench_prints_speeds(tmp_path):
     for backend in ("python", "numpy", "numba"):
         assert f"{backend}:" in done.stdout
     assert "x numpy" in done.stdout and "epochs/s" in done.stdout
+
+
+@pytest.mark.parametrize("features", [8, 64])
+def test_bench_of_wide_data_takes_a_step_that_does_not_diverge(tmp_path, features):
+    # 0.01 diverges from 7 features of make_nba_like: the default step shrinks with the features
+    done = run(["bench", "--rows", "2000", "--epochs", "5", "--features", str(features)], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "numba:" in done.stdout and "learning rate 0.01," not in done.stdout
+    given = run(
+        ["bench", "--rows", "2000", "--epochs", "5", "--features", "8", "--learning-rate", "0.002"], cwd=tmp_path
+    )
+    assert given.returncode == 0 and "learning rate 0.002," in given.stdout
 
 
 def test_predict_with_a_model_of_huge_weights_reports_no_nan(tmp_path):

@@ -261,6 +261,28 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-3, abs=0)  # the minimum-norm split
 
 
+def test_a_feature_far_from_0_for_its_spread_warns_and_standardize_fixes_it(backend):
+    # 1e12 + u: the Hessian cannot tell the feature from the intercept (as for a constant), but it varies:
+    # without the check, converged=True at loss ln 2, far from the optimum (0.38 here)
+    u, y = random_problem(400, 1, seed=9)
+    coef, intercept = sklearn_optimum(u, y, 0.0)
+    with pytest.warns(fastlogreg.ConvergenceWarning, match=r"cannot reach the optimum: feature\(s\) \[0\]"):
+        result = fastlogreg.train(1e12 + u, y, backend=backend)
+    assert not result.converged and result.loss > 1.01 * objective(u, y, coef, intercept, 0.0)
+    shifted = fastlogreg.train(1e12 + u, y, backend=backend, standardize=True)
+    assert shifted.converged
+    # 1e12 + u keeps u to ~1e-4 (float64's spacing there): the optimum of those rounded values, not u's
+    assert shifted.loss == pytest.approx(objective(u, y, coef, intercept, 0.0), rel=1e-4, abs=0)
+
+
+def test_a_start_with_no_curvature_left_is_a_clear_error(backend):
+    # every score ~1e51 out: p (1 - p) is 0 on every row, a damped step cannot move the loss, and without
+    # the check the relative decrement called the start (loss 1e51) the optimum
+    X, y = fastlogreg.load_nba_rookie_draft()
+    with pytest.raises(FloatingPointError, match="no curvature left.*init='zeros'"):
+        fastlogreg.train(X, y, backend=backend, init=(np.full(3, 1e50), 0.0))
+
+
 @pytest.mark.parametrize("start", [2.0, 10.0])
 def test_a_start_far_from_the_optimum_still_reaches_it(backend, start):
     # Every score starts tens to hundreds of units out, where p (1 - p) ~ e^-|z|: the Newton step is longer

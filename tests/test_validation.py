@@ -18,6 +18,7 @@ REJECTED = [
     ("inf in X", dict(X=[[1.0, 2], [np.inf, 3], [4, 5]]), ValueError, r"X contains NaN or infinity.*row 1, column 0"),
     ("-inf in X", dict(X=[[1.0, 2], [3, 3], [4, -np.inf]]), ValueError, "X contains NaN or infinity"),
     ("X beyond float32", dict(X=[[1e300, 2], [3, 3], [4, 5]], dtype="float32"), ValueError, "beyond the float32 range"),
+    ("X below float32", dict(X=[[1e-50, 2], [3, 0], [4, 5]], dtype="float32"), ValueError, "below the float32 range"),
     ("label 2", dict(y=[0, 1, 2]), ValueError, "only 0 and 1 labels, found 2"),
     ("label -1", dict(y=[0, -1, 1]), ValueError, "only 0 and 1 labels, found -1"),
     ("label 0.5", dict(y=[0, 0.5, 1]), ValueError, "only 0 and 1 labels, found 0.5"),

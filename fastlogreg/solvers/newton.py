@@ -86,6 +86,7 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             "while its gradient is not 0: features of magnitude below about 1e-154); scale X's features, for "
             "example with standardize=True"
         )
+    unresolved = _unresolved_features(problem.X, hessian)
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -94,17 +95,30 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
         step = newton_step(gradient, hessian)
-        if not np.isfinite(step).all():  # curvature ~e^-700 against residuals of order 1
+        with np.errstate(over="ignore", invalid="ignore"):
+            slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
+        if not (np.isfinite(step).all() and math.isfinite(slope)):  # curvature ~e^-700 against residuals of order 1
             raise FloatingPointError(
                 f"newton: the step overflows float64 at iteration {len(history)} (loss {loss:.10g}): the scores "
                 "are hundreds of units on the wrong side, where the loss has almost no curvature; start nearer "
                 "the optimum (init='zeros', the default) or use solver='gd'"
             )
-        slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
+        if -0.5 * slope <= tol * abs(loss) and _saturated(gradient, hessian):  # negligible against a huge loss
+            raise FloatingPointError(
+                f"newton: at iteration {len(history)} (loss {loss:.10g}) every row's score is so far from 0 that "
+                "the loss has no curvature left (p(1-p) underflows to 0 on every row), so no Newton step can be "
+                "measured; start nearer the optimum (init='zeros', the default) or use solver='gd'"
+            )
+        if -0.5 * slope <= tol * abs(loss) and unresolved:  # negligible only because the step was damped
+            _warn_unresolved(unresolved)
+            return _fit(theta, loss, history, converged=False)
         if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
             return _polished(evaluate, theta, loss, step, history)
+        if len(history) == problem.epochs and unresolved:
+            _warn_unresolved(unresolved)
+            return _fit(theta, loss, history, converged=False)
         if len(history) == problem.epochs:
             warnings.warn(
                 f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)",
@@ -149,6 +163,43 @@ def _underflowed(gradient, hessian) -> bool:
     (the sum of p(1-p) alone), so scores far out, where p(1-p) itself underflows, do not count."""
     diagonal, tiny = np.diag(hessian), np.finfo(np.float64).tiny
     return bool(diagonal[-1] >= tiny and np.any((diagonal[:-1] < tiny) & (gradient[:-1] != 0)))
+
+
+def _saturated(gradient, hessian) -> bool:
+    """No row has curvature left (the bias's, the sum of p(1-p), is 0) while the gradient is not 0: every
+    score is hundreds of units out, the step is only damping's, and its decrement is no measure of the
+    distance to the optimum (against a loss of 1e51 it looked negligible)."""
+    return bool(hessian[-1, -1] < np.finfo(np.float64).tiny and np.any(gradient != 0))
+
+
+def _unresolved_features(X, hessian) -> list[int]:
+    """The features that vary, but by so little against their distance from 0 that the Hessian cannot
+    tell them from the intercept (1e12 + u, u in [0, 1]): their weighted correlation with the column of
+    ones is 1 to within MIN_PIVOT, so newton_step damps their direction away, and the decrement would call
+    any point the optimum. A constant feature looks the same but is harmless (its weight is shared with
+    the bias): the columns so flagged, rarely any, are read to tell them apart."""
+    diagonal = np.diag(hessian)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        correlation = hessian[:-1, -1] ** 2 / (diagonal[:-1] * diagonal[-1])
+    flagged = np.flatnonzero((diagonal[:-1] > 0) & (1.0 - correlation < MIN_PIVOT))
+    return [int(j) for j in flagged if not _constant(X[:, j])]
+
+
+def _constant(column) -> bool:
+    if hasattr(column, "copy_to_host"):  # a numba device array (the cuda backend's X)
+        column = column.copy_to_host()
+    return bool(column.min() == column.max())  # a dask array's bool() computes it
+
+
+def _warn_unresolved(features: list[int]) -> None:
+    warnings.warn(
+        f"newton cannot reach the optimum: feature(s) {features} vary by less than about 1e-6 of their "
+        "distance from 0, too little for the Hessian in these units to tell them from the intercept, so the "
+        "returned weights are not the optimum. Centre X's features (X - X.mean(axis=0)) or pass "
+        "standardize=True",
+        ConvergenceWarning,
+        stacklevel=3,  # newton(), train(), then the line that called train()
+    )
 
 
 def _fit(theta, loss, history, *, converged) -> Fit:
