@@ -1,5 +1,6 @@
 """solver="newton" (and the defaults, which use it) reach scikit-learn's optimum on every backend."""
 
+import math
 import warnings
 
 import numpy as np
@@ -230,6 +231,17 @@ def test_separable_classes_warn_and_stay_finite(backend):
     assert np.all(result.predict(X) == y)
     penalized = fastlogreg.train(X, y, backend=backend, l2=0.1)  # a finite optimum: no warning
     assert penalized.converged
+
+
+def test_quasi_complete_separation_warns(backend):
+    # the rows with x = 1 are all labelled 1, those with x = 0 mixed: no finite optimum, but the loss stays
+    # above ln 2; without the check, converged=True at w ~ 28 (where the remaining fall is below tol)
+    X, y = np.array([[0.0], [0.0], [1.0], [1.0]]), np.array([0, 1, 1, 1])
+    with pytest.warns(ConvergenceWarning, match=r"feature\(s\) \[0\] are not 0.*quasi-complete.*l2 > 0"):
+        result = fastlogreg.train(X, y, backend=backend)
+    assert not result.converged and result.weights[0] > 20
+    assert result.loss == pytest.approx(math.log(2) / 2, rel=1e-9, abs=0)  # the x = 0 rows at p = 1/2
+    assert fastlogreg.train(X, y, backend=backend, l2=0.1).converged  # a finite optimum: no warning
 
 
 def test_all_labels_equal_warn(backend):

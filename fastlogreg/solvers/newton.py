@@ -20,7 +20,11 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
 There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
 among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
 its model separates the classes (the summed loss is below ln 2, which no non-separable data allows),
-with ``converged=False`` and a ConvergenceWarning that says so.
+with ``converged=False`` and a ConvergenceWarning that says so. Where only some rows are separated
+(quasi-complete separation) the loss stays above ln 2; the rows of a feature that all end fitted to
+~1e-10 give that away (_separated_features), with the same warning. Two other ways the decrement can
+look negligible away from the optimum are caught too: every row saturated (_saturated) and a feature
+the Hessian cannot tell from the intercept (_unresolved_features).
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ DAMPING_START = 1e-10
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
 SEPARATED_LOSS = math.log(2.0)
+# A feature whose curvature sum fell below this fraction of its value at the start has every row where it
+# is not 0 fitted to within ~1e-10 (quasi-complete separation: see _separated_features).
+SEPARATED_CURVATURE = 1e-10
 
 
 class ConvergenceWarning(UserWarning):
@@ -87,6 +94,7 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             "example with standardize=True"
         )
     unresolved = _unresolved_features(problem.X, hessian)
+    start_curvature = np.diag(hessian).copy()
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -103,16 +111,20 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
                 "are hundreds of units on the wrong side, where the loss has almost no curvature; start nearer "
                 "the optimum (init='zeros', the default) or use solver='gd'"
             )
-        if -0.5 * slope <= tol * abs(loss) and _saturated(gradient, hessian):  # negligible against a huge loss
-            raise FloatingPointError(
-                f"newton: at iteration {len(history)} (loss {loss:.10g}) every row's score is so far from 0 that "
-                "the loss has no curvature left (p(1-p) underflows to 0 on every row), so no Newton step can be "
-                "measured; start nearer the optimum (init='zeros', the default) or use solver='gd'"
-            )
-        if -0.5 * slope <= tol * abs(loss) and unresolved:  # negligible only because the step was damped
-            _warn_unresolved(unresolved)
-            return _fit(theta, loss, history, converged=False)
-        if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: this is the optimum
+        if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: the optimum, unless...
+            if _saturated(gradient, hessian):  # ...it is negligible only against a huge loss
+                raise FloatingPointError(
+                    f"newton: at iteration {len(history)} (loss {loss:.10g}) every row's score is so far from 0 "
+                    "that the loss has no curvature left (p(1-p) underflows to 0 on every row), so no Newton step "
+                    "can be measured; start nearer the optimum (init='zeros', the default) or use solver='gd'"
+                )
+            if unresolved:  # ...or only because the step was damped
+                _warn_unresolved(unresolved)
+                return _fit(theta, loss, history, converged=False)
+            separated = _separated_features(start_curvature, hessian) if problem.l2 == 0 else []
+            if separated:  # ...or the loss still falls, ever more slowly, towards infinite weights
+                _warn_separated_rows(separated)
+                return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
             return _polished(evaluate, theta, loss, step, history)
@@ -197,6 +209,26 @@ def _warn_unresolved(features: list[int]) -> None:
         "distance from 0, too little for the Hessian in these units to tell them from the intercept, so the "
         "returned weights are not the optimum. Centre X's features (X - X.mean(axis=0)) or pass "
         "standardize=True",
+        ConvergenceWarning,
+        stacklevel=3,  # newton(), train(), then the line that called train()
+    )
+
+
+def _separated_features(start_curvature, hessian) -> list[int]:
+    """Quasi-complete separation: the features whose curvature sum p(1-p) x_j^2 fell to below
+    SEPARATED_CURVATURE of the start's, i.e. every row where x_j is not 0 is fitted with p within ~1e-10
+    of its label (R's glm warns of such rows). Only some rows are separated, so the loss stays above ln 2,
+    but it still falls, by ever less, as the weights grow without bound: the decrement, ~e^-|z| of those
+    rows, looks negligible at scores near 30, and the weights there are arbitrary."""
+    diagonal = np.diag(hessian)[:-1]
+    return [int(j) for j in np.flatnonzero(diagonal < SEPARATED_CURVATURE * start_curvature[:-1])]
+
+
+def _warn_separated_rows(features: list[int]) -> None:
+    warnings.warn(
+        f"newton: every row where feature(s) {features} are not 0 is fitted with probability numerically 0 or "
+        "1: those rows are separated from the others (quasi-complete separation), so with l2=0 the optimum is "
+        "at infinite weights; the returned weights are arbitrary in size. Set l2 > 0 for a finite optimum",
         ConvergenceWarning,
         stacklevel=3,  # newton(), train(), then the line that called train()
     )
