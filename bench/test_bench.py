@@ -145,8 +145,8 @@ def dask_client():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
+        dashboard_address=":0",  # a free port: None still serves the scheduler's HTTP on 8787, and another
+        worker_dashboard_address=None,  # cluster there made distributed warn, which the tests make an error
     )
     client = distributed.Client(cluster)
     yield client

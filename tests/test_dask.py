@@ -113,8 +113,8 @@ def client():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
+        dashboard_address=":0",  # a free port: None still serves the scheduler's HTTP on 8787, and another
+        worker_dashboard_address=None,  # cluster there made distributed warn, which the tests make an error
     )
     client = distributed.Client(cluster, timeout="60s")
     client.wait_for_workers(2, timeout=60)
