@@ -34,6 +34,9 @@ MAX_EPOCHS = 10**9
 # Arrays of at least this many entries are checked in blocks of rows side by side (NumPy's loops release
 # the GIL): on one thread, checking 10M x 3 and its labels took 55 ms on 16 cores, as long as 9 epochs.
 PARALLEL_CHECK_ENTRIES = 1 << 22
+# Entries of |x| computed at a time by the float32 range check (2 MiB): fewer numpy calls per block than
+# smaller pieces, and no copy of X. Measured at 4M x 3 on Zen 4, 2 threads: 5-7 ms, as X.min() and X.max().
+MAGNITUDE_ENTRIES = 1 << 18
 
 
 SOLVER_CHOICES = ("auto", *SOLVER_FUNCTIONS)  # what train(solver=...) takes
@@ -246,12 +249,17 @@ def _magnitude_range(X) -> tuple[float, float]:
     return float(magnitude.max()), float(np.where(magnitude > 0, magnitude, np.inf).min())
 
 
-def _block_magnitudes(block, rows=1 << 16) -> tuple[float, float]:
+def _block_magnitudes(block) -> tuple[float, float]:
     peak, smallest = 0.0, math.inf
-    for start in range(0, block.shape[0], rows):  # a few rows at a time: |x| of all of X would copy it
-        magnitude = np.abs(block[start : start + rows])
-        peak = max(peak, float(magnitude.max(initial=0.0)))
-        smallest = min(smallest, float(magnitude.min(where=magnitude > 0, initial=np.inf)))
+    rows = max(1, MAGNITUDE_ENTRIES // block.shape[1])  # |x| of a few rows at a time, in one reused buffer
+    magnitude = np.empty((rows, block.shape[1]), dtype=block.dtype)
+    for start in range(0, block.shape[0], rows):
+        part = np.abs(block[start : start + rows], out=magnitude[: min(rows, block.shape[0] - start)])
+        peak = max(peak, float(part.max()))
+        least = float(part.min())
+        if least == 0.0:  # rare: only then a mask, to skip the zeros
+            least = float(part.min(where=part > 0, initial=np.inf))
+        smallest = min(smallest, least)
     return peak, smallest
 
 

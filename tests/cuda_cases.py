@@ -81,6 +81,22 @@ def run_device_input():
     return results
 
 
+def run_device_errors():
+    """{what: the ValueError's message (None if none was raised)} for bad X already on the GPU."""
+    from numba import cuda
+
+    X, y = _problem(40, 3)
+    tiny = np.ascontiguousarray(X)
+    tiny[5, 1] = 1e-50  # nonzero, below float32's normal range: float32 would make it 0
+    messages = {}
+    try:
+        fastlogreg.train(cuda.to_device(tiny), y, backend="cuda", dtype="float32")
+        messages["below float32"] = None
+    except ValueError as error:
+        messages["below float32"] = str(error)
+    return messages
+
+
 def serialize_simulated_shared_arrays():
     """Give numba-cuda's simulator (0.30.4) a lock around its shared-array allocation.
 
@@ -114,5 +130,6 @@ if __name__ == "__main__":
     serialize_simulated_shared_arrays()
     outcome = {"cases": run_cases("cuda"), "again": run_cases("cuda", ["gd_l2_tol", "newton"])}
     outcome["device_input"] = run_device_input()
+    outcome["device_errors"] = run_device_errors()
     with open(sys.argv[1], "wb") as file:
         pickle.dump(outcome, file)

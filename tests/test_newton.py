@@ -1,6 +1,5 @@
 """solver="newton" (and the defaults, which use it) reach scikit-learn's optimum on every backend."""
 
-import math
 import warnings
 
 import numpy as np
@@ -233,17 +232,6 @@ def test_separable_classes_warn_and_stay_finite(backend):
     assert penalized.converged
 
 
-def test_quasi_complete_separation_warns(backend):
-    # the rows with x = 1 are all labelled 1, those with x = 0 mixed: no finite optimum, but the loss stays
-    # above ln 2; without the check, converged=True at w ~ 28 (where the remaining fall is below tol)
-    X, y = np.array([[0.0], [0.0], [1.0], [1.0]]), np.array([0, 1, 1, 1])
-    with pytest.warns(ConvergenceWarning, match=r"feature\(s\) \[0\] are not 0.*quasi-complete.*l2 > 0"):
-        result = fastlogreg.train(X, y, backend=backend)
-    assert not result.converged and result.weights[0] > 20
-    assert result.loss == pytest.approx(math.log(2) / 2, rel=1e-9, abs=0)  # the x = 0 rows at p = 1/2
-    assert fastlogreg.train(X, y, backend=backend, l2=0.1).converged  # a finite optimum: no warning
-
-
 def test_all_labels_equal_warn(backend):
     X, _ = random_problem(20, 2, seed=1)
     with pytest.warns(ConvergenceWarning, match="separates the classes"):
@@ -285,6 +273,25 @@ def test_a_feature_far_from_0_for_its_spread_warns_and_standardize_fixes_it(back
     assert shifted.converged
     # 1e12 + u keeps u to ~1e-4 (float64's spacing there): the optimum of those rounded values, not u's
     assert shifted.loss == pytest.approx(objective(u, y, coef, intercept, 0.0), rel=1e-4, abs=0)
+
+
+def test_a_feature_barely_resolved_from_the_intercept_gets_the_same_advice_when_newton_crawls(backend):
+    # spread ~1e-6 of the offset: 1 - r^2 ~ 1e-12, just above the damping's limit, and Newton crawled for
+    # its 100 iterations, advising more epochs
+    rng = np.random.default_rng(1)
+    u = rng.normal(size=2000)
+    y = (rng.random(2000) < 1 / (1 + np.exp(-2 * u))).astype(int)
+    with pytest.warns(fastlogreg.ConvergenceWarning, match=r"cannot reach the optimum: feature\(s\) \[0\]"):
+        result = fastlogreg.train(1e6 + u[:, None], y, backend=backend)
+    assert not result.converged
+
+
+def test_a_step_whose_slope_overflows_is_a_clear_error_without_runtime_warnings(backend):
+    # X ~1e200 from a start of ones: the step is finite but g . s is not; before, a RuntimeWarning and then
+    # "the line search found no lower loss"
+    X, y = fastlogreg.load_nba_rookie_draft()
+    with pytest.raises(FloatingPointError, match="step overflows float64"):
+        fastlogreg.train(X * 1e200, y, backend=backend, init=(np.ones(3), 0.0))
 
 
 def test_a_start_with_no_curvature_left_is_a_clear_error(backend):

@@ -80,18 +80,29 @@ def check_device_features(X, dtype: str):
     _launch(_convert, _blocks_for(X.shape[0]), THREADS)(X, converted)
     if _first_non_finite(converted) is not None:
         raise ValueError(f"X has values beyond the {dtype} range (|x| > {np.finfo(dtype).max:.3g})")
+    normal = float(np.finfo(dtype).smallest_normal)
+    if _first_flagged_row(_below_rows, X, normal) is not None:  # as validation.finite_features checks host X
+        raise ValueError(
+            f"X has nonzero values below the {dtype} range (|x| < {normal:.3g}), which {dtype} would round to a "
+            "few digits or to 0; use dtype='float64' or rescale X"
+        )
     return converted
 
 
 def _first_non_finite(X) -> tuple[int, int] | None:
-    flags = cuda.device_array(X.shape[0], dtype=np.uint8)
-    _launch(_non_finite_rows, _blocks_for(X.shape[0]), THREADS)(X, flags)
-    rows = np.flatnonzero(flags.copy_to_host())  # a byte per row: an eighth of a column of X at most
-    if not rows.size:
+    row = _first_flagged_row(_non_finite_rows, X)
+    if row is None:
         return None
-    row = int(rows[0])
     values = X[row : row + 1].copy_to_host()[0]
     return row, int(np.flatnonzero(~np.isfinite(values))[0])
+
+
+def _first_flagged_row(kernel, X, *args) -> int | None:
+    """The first row that ``kernel(X, *args, flags)`` flags, or None."""
+    flags = cuda.device_array(X.shape[0], dtype=np.uint8)
+    _launch(kernel, _blocks_for(X.shape[0]), THREADS)(X, *args, flags)
+    rows = np.flatnonzero(flags.copy_to_host())  # a byte per row: an eighth of a column of X at most
+    return int(rows[0]) if rows.size else None
 
 
 @cuda.jit
@@ -102,6 +113,16 @@ def _non_finite_rows(X, flags):
             if not abs(X[i, j]) < math.inf:  # NaN compares false too
                 bad = 1
         flags[i] = bad
+
+
+@cuda.jit
+def _below_rows(X, limit, flags):
+    for i in range(cuda.grid(1), X.shape[0], cuda.gridsize(1)):
+        below = 0
+        for j in range(X.shape[1]):
+            if X[i, j] != 0 and abs(X[i, j]) < limit:
+                below = 1
+        flags[i] = below
 
 
 @cuda.jit

@@ -20,11 +20,10 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
 There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
 among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
 its model separates the classes (the summed loss is below ln 2, which no non-separable data allows),
-with ``converged=False`` and a ConvergenceWarning that says so. Where only some rows are separated
-(quasi-complete separation) the loss stays above ln 2; the rows of a feature that all end fitted to
-~1e-10 give that away (_separated_features), with the same warning. Two other ways the decrement can
-look negligible away from the optimum are caught too: every row saturated (_saturated) and a feature
-the Hessian cannot tell from the intercept (_unresolved_features).
+with ``converged=False`` and a ConvergenceWarning that says so. (Where only some rows are separated,
+quasi-complete separation, the loss stays above ln 2 and this goes undetected: README, "Known gaps".)
+Two other ways the decrement can look negligible away from the optimum are caught: every row saturated
+(_saturated) and a feature the Hessian cannot tell from the intercept (_offset_features).
 """
 
 from __future__ import annotations
@@ -51,13 +50,13 @@ ROUNDING = 1e-13
 # Cholesky pivots of the unit-diagonal Hessian below this count as singular: damping is then added,
 # from DAMPING_START and a hundred times more until the pivots clear it.
 MIN_PIVOT = 1e-12
+# A feature whose weighted correlation with the intercept is 1 to within this is barely resolved from it
+# (an offset ~1e5 times its spread): should Newton not converge, the advice is to centre it, not more epochs.
+OFFSET_RESOLUTION = 1e-10
 DAMPING_START = 1e-10
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
 SEPARATED_LOSS = math.log(2.0)
-# A feature whose curvature sum fell below this fraction of its value at the start has every row where it
-# is not 0 fitted to within ~1e-10 (quasi-complete separation: see _separated_features).
-SEPARATED_CURVATURE = 1e-10
 
 
 class ConvergenceWarning(UserWarning):
@@ -93,8 +92,8 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             "while its gradient is not 0: features of magnitude below about 1e-154); scale X's features, for "
             "example with standardize=True"
         )
-    unresolved = _unresolved_features(problem.X, hessian)
-    start_curvature = np.diag(hessian).copy()
+    offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
+    unresolved = [j for j, resolution in offsets.items() if resolution < MIN_PIVOT]  # damped away
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -121,15 +120,11 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             if unresolved:  # ...or only because the step was damped
                 _warn_unresolved(unresolved)
                 return _fit(theta, loss, history, converged=False)
-            separated = _separated_features(start_curvature, hessian) if problem.l2 == 0 else []
-            if separated:  # ...or the loss still falls, ever more slowly, towards infinite weights
-                _warn_separated_rows(separated)
-                return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
             return _polished(evaluate, theta, loss, step, history)
-        if len(history) == problem.epochs and unresolved:
-            _warn_unresolved(unresolved)
+        if len(history) == problem.epochs and offsets:  # crawling, since those features are barely resolved
+            _warn_unresolved(list(offsets))
             return _fit(theta, loss, history, converged=False)
         if len(history) == problem.epochs:
             warnings.warn(
@@ -184,17 +179,19 @@ def _saturated(gradient, hessian) -> bool:
     return bool(hessian[-1, -1] < np.finfo(np.float64).tiny and np.any(gradient != 0))
 
 
-def _unresolved_features(X, hessian) -> list[int]:
-    """The features that vary, but by so little against their distance from 0 that the Hessian cannot
-    tell them from the intercept (1e12 + u, u in [0, 1]): their weighted correlation with the column of
-    ones is 1 to within MIN_PIVOT, so newton_step damps their direction away, and the decrement would call
-    any point the optimum. A constant feature looks the same but is harmless (its weight is shared with
-    the bias): the columns so flagged, rarely any, are read to tell them apart."""
+def _offset_features(X, hessian) -> dict[int, float]:
+    """{j: 1 - r_j^2} for the features that vary, but so little against their distance from 0 (1e12 + u,
+    u in [0, 1]) that their weighted correlation r_j with the column of ones is 1 to within
+    OFFSET_RESOLUTION: the Hessian barely tells them from the intercept. Within MIN_PIVOT, newton_step damps
+    their direction away and the decrement would call any point the optimum; a little above it, Newton
+    crawls. A constant feature looks the same but is harmless (its weight is shared with the bias): the
+    columns so flagged, rarely any, are read to tell them apart."""
     diagonal = np.diag(hessian)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        correlation = hessian[:-1, -1] ** 2 / (diagonal[:-1] * diagonal[-1])
-    flagged = np.flatnonzero((diagonal[:-1] > 0) & (1.0 - correlation < MIN_PIVOT))
-    return [int(j) for j in flagged if not _constant(X[:, j])]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # zero or huge sums: not flagged
+        correlation = (hessian[:-1, -1] / np.sqrt(diagonal[:-1])) ** 2 / diagonal[-1]
+    resolution = 1.0 - correlation
+    flagged = np.flatnonzero((diagonal[:-1] > 0) & (resolution < OFFSET_RESOLUTION))
+    return {int(j): float(resolution[j]) for j in flagged if not _constant(X[:, j])}
 
 
 def _constant(column) -> bool:
@@ -205,30 +202,10 @@ def _constant(column) -> bool:
 
 def _warn_unresolved(features: list[int]) -> None:
     warnings.warn(
-        f"newton cannot reach the optimum: feature(s) {features} vary by less than about 1e-6 of their "
-        "distance from 0, too little for the Hessian in these units to tell them from the intercept, so the "
-        "returned weights are not the optimum. Centre X's features (X - X.mean(axis=0)) or pass "
+        f"newton cannot reach the optimum: feature(s) {features} vary too little against their distance "
+        "from 0 (by under about 1e-5 of it) for the Hessian in these units to tell them from the intercept, "
+        "so the returned weights are not the optimum. Centre X's features (X - X.mean(axis=0)) or pass "
         "standardize=True",
-        ConvergenceWarning,
-        stacklevel=3,  # newton(), train(), then the line that called train()
-    )
-
-
-def _separated_features(start_curvature, hessian) -> list[int]:
-    """Quasi-complete separation: the features whose curvature sum p(1-p) x_j^2 fell to below
-    SEPARATED_CURVATURE of the start's, i.e. every row where x_j is not 0 is fitted with p within ~1e-10
-    of its label (R's glm warns of such rows). Only some rows are separated, so the loss stays above ln 2,
-    but it still falls, by ever less, as the weights grow without bound: the decrement, ~e^-|z| of those
-    rows, looks negligible at scores near 30, and the weights there are arbitrary."""
-    diagonal = np.diag(hessian)[:-1]
-    return [int(j) for j in np.flatnonzero(diagonal < SEPARATED_CURVATURE * start_curvature[:-1])]
-
-
-def _warn_separated_rows(features: list[int]) -> None:
-    warnings.warn(
-        f"newton: every row where feature(s) {features} are not 0 is fitted with probability numerically 0 or "
-        "1: those rows are separated from the others (quasi-complete separation), so with l2=0 the optimum is "
-        "at infinite weights; the returned weights are arbitrary in size. Set l2 > 0 for a finite optimum",
         ConvergenceWarning,
         stacklevel=3,  # newton(), train(), then the line that called train()
     )
