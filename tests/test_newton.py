@@ -263,7 +263,7 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
 
 def test_a_feature_far_from_0_for_its_spread_warns_and_standardize_fixes_it(backend):
     # 1e12 + u: the Hessian cannot tell the feature from the intercept (as for a constant), but it varies:
-    # without the check, converged=True at loss ln 2, far from the optimum (0.38 here)
+    # without the check, converged=True at loss ln 2, far from the optimum (0.58 here)
     u, y = random_problem(400, 1, seed=9)
     coef, intercept = sklearn_optimum(u, y, 0.0)
     with pytest.warns(fastlogreg.ConvergenceWarning, match=r"cannot reach the optimum: feature\(s\) \[0\]"):
