@@ -123,9 +123,15 @@ class LogisticRegressionGD:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         names = _feature_names(X)
         y = label_vector(np.asarray(y))
+        if y.dtype.kind == "f" and np.isnan(y).any():  # pandas' missing labels (NA) arrive as NaN
+            raise ValueError("y contains NaN (missing labels); a classifier needs a class for every row")
         if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
             raise ValueError("Unknown label type: y is continuous; a classifier needs class labels")
-        classes = np.unique(y)
+        try:
+            classes = np.unique(y)
+        except TypeError as error:  # labels numpy cannot order, such as strings mixed with numbers
+            message = f"y's labels must be of one comparable kind (all numbers, or all strings): {error}"
+            raise TypeError(message) from None
         if classes.size > 2:
             raise ValueError(f"Only binary classification is supported: y has {classes.size} classes")
         if classes.size < 2:

@@ -168,7 +168,7 @@ def _model_from(record) -> TrainResult:
     """A TrainResult from a saved record, every field checked for type and range."""
     from .backends import BACKEND_NAMES
     from .solvers import SOLVER_FUNCTIONS
-    from .validation import DTYPES, REDUCTIONS, count, flag, non_negative_real, positive_real
+    from .validation import DTYPES, REDUCTIONS, check_epochs, count, flag, non_negative_real, positive_real
 
     def vector(name):
         if not isinstance(record[name], list):
@@ -198,7 +198,7 @@ def _model_from(record) -> TrainResult:
     # the same checks train() applies to its own arguments (bool, text and floats for counts fail them)
     solver = choice("solver", set(SOLVER_FUNCTIONS))  # as resolved: never "auto"
     learning_rate = None if record["learning_rate"] is None else positive_real(record["learning_rate"], "learning_rate")
-    epochs = count(record["epochs"], "epochs", minimum=0)
+    epochs = check_epochs(record["epochs"])
     tol = None if record["tol"] is None else non_negative_real(record["tol"], "tol")
     # ... and the combinations train() always produces (summary() and the CLI's report rely on them)
     if (solver == "gd") != (learning_rate is not None):
@@ -207,6 +207,8 @@ def _model_from(record) -> TrainResult:
         raise ValueError("solver 'newton' without a tol: newton always has one")
     if epochs_run > epochs:
         raise ValueError(f"epochs_run {epochs_run} is more than epochs {epochs}")
+    if finite("loss") < 0 or (history < 0).any():  # a log-loss (plus a penalty) is never negative
+        raise ValueError("loss and loss_history must not be negative")
     return TrainResult(
         weights=weights,
         bias=finite("bias"),

@@ -58,6 +58,10 @@ def test_errors_before_fit_and_on_bad_targets(nba):
         LogisticRegressionGD().fit(X, np.ones(12))
     with pytest.raises(ValueError, match="continuous"):
         LogisticRegressionGD().fit(X, np.linspace(0, 1, 12))
+    with pytest.raises(ValueError, match="y contains NaN"):  # a missing label, not a continuous target
+        LogisticRegressionGD().fit(X, np.where(np.arange(12) == 4, np.nan, y))
+    with pytest.raises(TypeError, match="one comparable kind"):  # not numpy's own '<' not supported
+        LogisticRegressionGD().fit(X, np.array(["a", 1] * 6, dtype=object))
     with pytest.raises(ValueError, match="expecting 3 features"):
         LogisticRegressionGD(solver="gd", epochs=3).fit(X, y).predict(X[:, :2])
 

@@ -86,6 +86,11 @@ DAMAGE = {
     "newton with a learning rate": lambda document: _model_with(document, solver="newton"),
     "newton without tol": lambda document: _model_with(document, solver="newton", learning_rate=None, tol=None),
     "more epochs run than asked": lambda document: _model_with(document, epochs=document["model"]["epochs_run"] - 1),
+    "negative loss": lambda document: _model_with(document, loss=-0.5),
+    "negative history": lambda document: _model_with(
+        document, loss_history=[-1.0] * len(document["model"]["loss_history"])
+    ),
+    "epochs beyond train()'s limit": lambda document: _model_with(document, epochs=10**30),
 }
 
 
