@@ -78,6 +78,8 @@ def check_device_features(X, dtype: str):
         return X
     converted = cuda.device_array(X.shape, dtype=dtype, order="F")
     _launch(_convert, _blocks_for(X.shape[0]), THREADS)(X, converted)
+    if X.dtype.kind != "f" or X.dtype.itemsize <= np.dtype(dtype).itemsize:
+        return converted  # widened (or from integers): every value fits, as validation.finite_features assumes
     if _first_non_finite(converted) is not None:
         raise ValueError(f"X has values beyond the {dtype} range (|x| > {np.finfo(dtype).max:.3g})")
     normal = float(np.finfo(dtype).smallest_normal)
