@@ -44,6 +44,17 @@ class Standardization:
         unit[constant], spread[constant] = 1.0, 1.0
         return cls(unit, centre, spread)
 
+    @classmethod
+    def centring(cls, X, features) -> Standardization:
+        """x -> x - mean for ``features`` alone, nothing scaled: the weights keep their values (and so does an
+        L2 penalty on them); only the bias takes up the means. Newton's remedy for features it cannot tell
+        from the intercept (solvers.newton._offset_features)."""
+        centre = np.zeros(X.shape[1])
+        # No overflow: Newton centres only after its Hessian, which sums x^2, came out finite
+        centre[features] = np.asarray(X[:, features].mean(axis=0, dtype=np.float64))  # a dask array's computed
+        ones = np.ones(X.shape[1])
+        return cls(ones, centre, ones)
+
     @property
     def mean(self) -> np.ndarray:
         return self.centre * self.unit

@@ -130,7 +130,7 @@ def validate(
             f"solver='newton' takes at most {MAX_FEATURES} features (X has {X.shape[1]}): its Hessian "
             "grows with the square of the features; use solver='gd'"
         )
-    if settings["standardize"] and _on_gpu(X):
+    if settings["standardize"] and on_gpu(X):
         raise ValueError("standardize=True needs X on the host: standardize X on the GPU yourself, or pass it as NumPy")
     y = check_labels(y, n_rows=X.shape[0], lazy=lazy, device=backend == "cuda")  # a pass over y: 1/d of X's
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
@@ -206,7 +206,7 @@ def shaped_features(X, *, n_features: int | None = None, lazy: bool = False, dev
 
 def finite_features(X, dtype: str):
     """``shaped_features``' X, every value checked finite and within ``dtype``, and in that dtype."""
-    if _on_gpu(X):
+    if on_gpu(X):
         from .backends.numba_cuda import check_device_features
 
         return check_device_features(X, dtype)
@@ -278,7 +278,7 @@ def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     Checked in y's own dtype, so the only copy is the uint8 one: an eighth of a float64 copy.
     """
     y = _as_numeric_array(y, "y", lazy=lazy, device=device)
-    if _on_gpu(y):
+    if on_gpu(y):
         y = y.copy_to_host()  # a vector: checked here, and the backend copies its uint8 form back
     y = label_vector(y)
     if y.shape[0] != n_rows:
@@ -427,7 +427,7 @@ def _is_dask_array(values) -> bool:
     return dask_array is not None and isinstance(values, dask_array.Array)
 
 
-def _on_gpu(values) -> bool:
+def on_gpu(values) -> bool:
     """An array in GPU memory (CuPy, PyTorch, numba; or the CUDA simulator's stand-in)."""
     return hasattr(values, "__cuda_array_interface__") or bool(getattr(values, "__cuda_ndarray__", False))
 
@@ -438,7 +438,7 @@ def _as_numeric_array(values, name: str, *, lazy: bool = False, device: bool = F
     NumPy's, or with ``lazy`` a dask array as it is (sizes computed if unknown), or with ``device`` an
     array on the GPU as numba sees it (no copy).
     """
-    if _on_gpu(values):
+    if on_gpu(values):
         if not device:
             raise TypeError(f"{name} is an array on the GPU: use backend='cuda', or copy it to the host first")
         from .backends.numba_cuda import as_device_array

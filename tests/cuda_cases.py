@@ -34,6 +34,8 @@ CASES = {
     "two_rows": (2, 3, dict(learning_rate=0.1, epochs=20)),  # a block smaller than THREADS (numba_cuda.WARP)
     # rows labelled right with |z| near 20: each loss ~2e-9, kept only if no 20 is added to it first
     "confident_rows": ("confident", 1, dict(epochs=0, init=([1.0], 0.0), reduction="sum")),
+    # a feature 1e12 + u, which Newton centres (on the host) before the GPU sees it
+    "newton_offset": ("offset", 2, dict()),
 }
 STOP_AT = 21  # the callback asks to stop after this many epochs
 
@@ -44,7 +46,14 @@ def _data(rows, features):
     if rows == "confident":  # one feature x = z, labels on the side z points to
         z = np.random.default_rng(3).uniform(18.0, 22.0, 40) * np.tile([1.0, -1.0], 20)
         return z[:, np.newaxis], (z > 0).astype(np.uint8)
+    if rows == "offset":
+        return _offset_problem()
     return _problem(rows, features)
+
+
+def _offset_problem():
+    X, y = _problem(40, 2)
+    return X + np.array([1e12, 0.0]), y
 
 
 def run_cases(backend, names=tuple(CASES)):
@@ -82,7 +91,7 @@ def run_device_input():
 
 
 def run_device_errors():
-    """{what: the ValueError's message (None if none was raised)} for bad X already on the GPU."""
+    """{what: the ValueError's (or warning's) message, None if none was raised} for X already on the GPU."""
     from numba import cuda
 
     X, y = _problem(40, 3)
@@ -94,6 +103,12 @@ def run_device_errors():
         messages["below float32"] = None
     except ValueError as error:
         messages["below float32"] = str(error)
+    X, y = _offset_problem()  # X already on the GPU is not copied to be centred: Newton warns instead
+    try:  # the script runs with -W error: the warning is raised
+        fastlogreg.train(cuda.to_device(X), y, backend="cuda")
+        messages["offset feature"] = None
+    except fastlogreg.ConvergenceWarning as warning:
+        messages["offset feature"] = str(warning)
     return messages
 
 

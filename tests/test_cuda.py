@@ -105,6 +105,10 @@ def test_simulated_device_input_below_float32_is_rejected(simulated):
     assert "below the float32 range" in (simulated["device_errors"]["below float32"] or "no error")
 
 
+def test_simulated_device_input_with_an_offset_feature_warns(simulated):
+    assert "cannot reach the optimum" in (simulated["device_errors"]["offset feature"] or "no warning")
+
+
 def test_the_simulated_runs_lock_the_simulators_shared_array_allocation():
     # cuda_cases.serialize_simulated_shared_arrays: with the simulator's allocation slowed to 10 ms, so that
     # both threads of a block reach it before either stores the array, the simulator as shipped sums an

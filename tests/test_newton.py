@@ -167,6 +167,10 @@ def test_convergence_warnings_point_at_the_line_that_called_train(nba):
             fastlogreg.train(X, y, backend="numpy", epochs=epochs)
         assert [str(w.message)[: len(message)] for w in caught] == [message]
         assert caught[0].filename == __file__
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fastlogreg.LogisticRegressionGD(epochs=1).fit(*nba)  # through the estimator too
+    assert [w.filename for w in caught] == [__file__]
 
 
 def test_a_numpy_newton_pass_holds_one_weighted_copy_of_X_not_two():
@@ -261,29 +265,41 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-3, abs=0)  # the minimum-norm split
 
 
-def test_a_feature_far_from_0_for_its_spread_warns_and_standardize_fixes_it(backend):
-    # 1e12 + u: the Hessian cannot tell the feature from the intercept (as for a constant), but it varies:
-    # without the check, converged=True at loss ln 2, far from the optimum (0.58 here)
-    u, y = random_problem(400, 1, seed=9)
-    coef, intercept = sklearn_optimum(u, y, 0.0)
-    with pytest.warns(fastlogreg.ConvergenceWarning, match=r"cannot reach the optimum: feature\(s\) \[0\]"):
-        result = fastlogreg.train(1e12 + u, y, backend=backend)
-    assert not result.converged and result.loss > 1.01 * objective(u, y, coef, intercept, 0.0)
-    shifted = fastlogreg.train(1e12 + u, y, backend=backend, standardize=True)
-    assert shifted.converged
-    # 1e12 + u keeps u to ~1e-4 (float64's spacing there): the optimum of those rounded values, not u's
-    assert shifted.loss == pytest.approx(objective(u, y, coef, intercept, 0.0), rel=1e-4, abs=0)
-
-
-def test_a_feature_barely_resolved_from_the_intercept_gets_the_same_advice_when_newton_crawls(backend):
-    # spread ~1e-6 of the offset: 1 - r^2 ~ 1e-12, just above the damping's limit, and Newton crawled for
-    # its 100 iterations, advising more epochs
+@pytest.mark.parametrize(("offset", "l2"), [(1e12, 0.0), (1e12, 1e-3), (1e6, 0.0)], ids=["1e12", "1e12-l2", "1e6"])
+def test_a_feature_far_from_0_for_its_spread_is_centred_and_reaches_the_optimum(backend, offset, l2):
+    # offset + u: the Hessian cannot tell the feature from the intercept (1e12: as for a constant, and
+    # before the centring converged=True at loss ln 2, far from the optimum 0.58; 1e6: barely, and Newton
+    # crawled its 100 iterations)
     rng = np.random.default_rng(1)
-    u = rng.normal(size=2000)
-    y = (rng.random(2000) < 1 / (1 + np.exp(-2 * u))).astype(int)
-    with pytest.warns(fastlogreg.ConvergenceWarning, match=r"cannot reach the optimum: feature\(s\) \[0\]"):
-        result = fastlogreg.train(1e6 + u[:, None], y, backend=backend)
-    assert not result.converged
+    u = rng.normal(size=(2000, 1))
+    y = (rng.random(2000) < 1 / (1 + np.exp(-2 * u[:, 0]))).astype(int)
+    X = np.column_stack([offset + u, u**2])  # a second feature, not offset, is left alone
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend, l2=l2)
+    # The reference: the same values shifted back by the test itself (exact: Sterbenz), to scikit-learn
+    shifted = X - np.array([offset, 0.0])
+    coef, intercept = sklearn_optimum(shifted, y, l2)
+    expected = objective(shifted, y, coef, intercept, l2)
+    assert result.converged and result.epochs_run <= 10
+    assert result.loss == pytest.approx(expected, rel=1e-10, abs=0)
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-6)
+    # In X's units the bias carries offset * w: float64 keeps it to about 1e-16 of that
+    tolerance = 1e-15 * offset * abs(coef[0]) + 1e-6
+    assert result.bias + offset * result.weights[0] == pytest.approx(intercept, abs=tolerance)
+
+
+def test_a_feature_far_from_0_leaves_the_callers_array_and_the_start_alone(backend):
+    rng = np.random.default_rng(2)
+    u = rng.normal(size=(500, 1))
+    y = (rng.random(500) < 1 / (1 + np.exp(-u[:, 0]))).astype(int)
+    X = 1e9 + u
+    before = X.copy()
+    start = (np.array([0.5]), -0.25)
+    result = fastlogreg.train(X, y, backend=backend, init=start, epochs=0)  # the start's loss, no iteration
+    np.testing.assert_array_equal(X, before)
+    assert result.weights[0] == 0.5 and result.bias == -0.25  # mapped back exactly: x - m and + m . w
+    assert result.loss == pytest.approx(objective(X - 1e9, y, np.array([0.5]), -0.25 + 0.5 * 1e9, 0.0), rel=1e-9, abs=0)
 
 
 def test_a_step_whose_slope_overflows_is_a_clear_error_without_runtime_warnings(backend):

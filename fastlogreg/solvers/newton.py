@@ -23,17 +23,23 @@ its model separates the classes (the summed loss is below ln 2, which no non-sep
 with ``converged=False`` and a ConvergenceWarning that says so. (Where only some rows are separated,
 quasi-complete separation, the loss stays above ln 2 and this goes undetected: README, "Known gaps".)
 Two other ways the decrement can look negligible away from the optimum are caught: every row saturated
-(_saturated) and a feature the Hessian cannot tell from the intercept (_offset_features).
+(_saturated), and a feature the Hessian cannot tell from the intercept (_offset_features), which Newton
+centres (_centred) when it can, and otherwise warns about.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
+import sys
+import types
 import warnings
 
 import numpy as np
 
 from ..backends.contract import Backend
+from ..standardization import Standardization
 from .monitor import Fit, Monitor
 
 DEFAULT_MAX_ITERATIONS = 100
@@ -51,7 +57,7 @@ ROUNDING = 1e-13
 # from DAMPING_START and a hundred times more until the pivots clear it.
 MIN_PIVOT = 1e-12
 # A feature whose weighted correlation with the intercept is 1 to within this is barely resolved from it
-# (an offset ~1e5 times its spread): should Newton not converge, the advice is to centre it, not more epochs.
+# (an offset ~1e5 times its spread): Newton would crawl or stop short, so it centres the feature first.
 OFFSET_RESOLUTION = 1e-10
 DAMPING_START = 1e-10
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
@@ -64,6 +70,15 @@ class ConvergenceWarning(UserWarning):
 
 
 def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> Fit:
+    from ..validation import on_gpu  # here: validation imports the solvers
+
+    # Offset features are centred on a copy of problem.X: only where that is the X being trained on (not
+    # standardized, which centres every feature anyway) and on the host.
+    may_centre = not problem.standardize and not on_gpu(problem.X)
+    return _newton(backend, data, weights, bias, problem, monitor, may_centre=may_centre)
+
+
+def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *, may_centre: bool) -> Fit:
     n_features = weights.shape[0]
     penalty = np.append(np.full(n_features, problem.l2), 0.0)  # L2 on the weights, not the bias
     tol = problem.tol  # never None here: validate() resolves newton's default, DEFAULT_TOL
@@ -93,6 +108,8 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             "example with standardize=True"
         )
     offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
+    if offsets and may_centre:
+        return _centred(backend, weights, bias, problem, monitor, sorted(offsets))
     unresolved = [j for j, resolution in offsets.items() if resolution < MIN_PIVOT]  # damped away
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
@@ -127,26 +144,34 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
             _warn_unresolved(list(offsets))
             return _fit(theta, loss, history, converged=False)
         if len(history) == problem.epochs:
-            warnings.warn(
-                f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)",
-                ConvergenceWarning,
-                stacklevel=3,  # newton(), train(), then the line that called train()
-            )
+            _warn(f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)")
             return _fit(theta, loss, history, converged=False)
         if monitor.stops(len(history), loss):  # only here: not after the last iteration (the cap, or the optimum)
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
         trial = _line_search(evaluate, theta, loss, step, slope)
         if trial is None:
-            warnings.warn(
+            _warn(
                 f"newton: the line search found no lower loss after iteration {len(history)} (loss {loss:.10g}); "
-                "the loss cannot be lowered further at float64 precision",
-                ConvergenceWarning,
-                stacklevel=3,  # newton(), train(), then the line that called train()
+                "the loss cannot be lowered further at float64 precision"
             )
             return _fit(theta, loss, history, converged=False)
         theta, loss, gradient, hessian = trial
         monitor.advance(1)
+
+
+def _centred(backend: Backend, weights, bias, problem, monitor: Monitor, features: list[int]) -> Fit:
+    """Newton on a copy of X whose ``features`` are centred, in X's units again at the end. Centring moves
+    only the bias (z = w.(x - m) + (b + w.m)), so the objective and its optimum are the same, and the
+    Hessian then tells those features from the intercept. It costs a copy of X, as standardize=True does;
+    the one pass so far is repeated."""
+    centring = Standardization.centring(problem.X, features)
+    X = centring.transform(problem.X)
+    weights, bias = centring.to_standardized(weights, bias)
+    data = backend.prepare(X, problem.y)
+    fit = _newton(backend, data, weights, bias, dataclasses.replace(problem, X=X), monitor, may_centre=False)
+    weights, bias = centring.to_original(fit.weights, fit.bias)
+    return fit._replace(weights=weights, bias=float(bias))
 
 
 def _polished(evaluate, theta, loss, step, history) -> Fit:
@@ -201,13 +226,11 @@ def _constant(column) -> bool:
 
 
 def _warn_unresolved(features: list[int]) -> None:
-    warnings.warn(
+    _warn(
         f"newton cannot reach the optimum: feature(s) {features} vary too little against their distance "
         "from 0 (by under about 1e-5 of it) for the Hessian in these units to tell them from the intercept, "
-        "so the returned weights are not the optimum. Centre X's features (X - X.mean(axis=0)) or pass "
-        "standardize=True",
-        ConvergenceWarning,
-        stacklevel=3,  # newton(), train(), then the line that called train()
+        "so the returned weights are not the optimum. Centre those features (X - X.mean(axis=0)): newton does "
+        "so itself for X on the host, but not for X already on the GPU"
     )
 
 
@@ -259,11 +282,23 @@ def _line_search(evaluate, theta, loss, step, slope):
     return None
 
 
+_PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")  # fastlogreg/
+
+
+def _warn(message: str) -> None:
+    """A ConvergenceWarning attributed to the line that called fastlogreg (train(), or an estimator's fit),
+    however deep in the package it is raised. (Python 3.12's warnings.warn(skip_file_prefixes=...) does
+    this; the package supports 3.10.)"""
+    frame: types.FrameType | None = sys._getframe()
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, ConvergenceWarning, stacklevel=level)
+
+
 def _warn_separated(loss: float) -> None:
-    warnings.warn(
+    _warn(
         f"newton stopped at loss {loss:.3g}: the model separates the classes perfectly, so with l2=0 the "
         "optimum is at infinite weights; the returned weights separate the classes but their size is "
-        "arbitrary. Set l2 > 0 for a finite optimum",
-        ConvergenceWarning,
-        stacklevel=4,  # one call deeper than newton()'s own warnings
+        "arbitrary. Set l2 > 0 for a finite optimum"
     )
