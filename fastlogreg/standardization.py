@@ -52,6 +52,8 @@ class Standardization:
         centre = np.zeros(X.shape[1])
         # No overflow: Newton centres only after its Hessian, which sums x^2, came out finite
         centre[features] = np.asarray(X[:, features].mean(axis=0, dtype=np.float64))  # a dask array's computed
+        # Rounded to X's dtype, the mean is within a factor 2 of each x: x - mean is then exact (Sterbenz)
+        centre = centre.astype(X.dtype).astype(np.float64)
         ones = np.ones(X.shape[1])
         return cls(ones, centre, ones)
 

@@ -54,7 +54,8 @@ def train(
     ----------
     X : array-like, shape (n, d)
         Features: bool, int or float; lists, NumPy arrays (any layout, memory-mapped too), pandas
-        frames, dask arrays. Never modified, and not copied when it already has the compute dtype.
+        frames, dask arrays. Never modified, and not copied when it already has the compute dtype
+        (except by standardize=True, and by Newton for features far from 0: see solvers.newton).
     y : array-like, shape (n,) or (n, 1)
         Labels 0/1 (bool, int or float).
     backend : {"python", "numpy", "numba", "dask", "cuda"}

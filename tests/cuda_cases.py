@@ -34,7 +34,7 @@ CASES = {
     "two_rows": (2, 3, dict(learning_rate=0.1, epochs=20)),  # a block smaller than THREADS (numba_cuda.WARP)
     # rows labelled right with |z| near 20: each loss ~2e-9, kept only if no 20 is added to it first
     "confident_rows": ("confident", 1, dict(epochs=0, init=([1.0], 0.0), reduction="sum")),
-    # a feature 1e12 + u, which Newton centres (on the host) before the GPU sees it
+    # a feature 1e8 + u, which Newton centres (on the host) before the GPU sees it
     "newton_offset": ("offset", 2, dict()),
 }
 STOP_AT = 21  # the callback asks to stop after this many epochs
@@ -53,7 +53,7 @@ def _data(rows, features):
 
 def _offset_problem():
     X, y = _problem(40, 2)
-    return X + np.array([1e12, 0.0]), y
+    return X + np.array([1e8, 0.0]), y
 
 
 def run_cases(backend, names=tuple(CASES)):

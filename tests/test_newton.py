@@ -265,41 +265,73 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-3, abs=0)  # the minimum-norm split
 
 
-@pytest.mark.parametrize(("offset", "l2"), [(1e12, 0.0), (1e12, 1e-3), (1e6, 0.0)], ids=["1e12", "1e12-l2", "1e6"])
-def test_a_feature_far_from_0_for_its_spread_is_centred_and_reaches_the_optimum(backend, offset, l2):
-    # offset + u: the Hessian cannot tell the feature from the intercept (1e12: as for a constant, and
-    # before the centring converged=True at loss ln 2, far from the optimum 0.58; 1e6: barely, and Newton
-    # crawled its 100 iterations)
-    rng = np.random.default_rng(1)
-    u = rng.normal(size=(2000, 1))
-    y = (rng.random(2000) < 1 / (1 + np.exp(-2 * u[:, 0]))).astype(int)
-    X = np.column_stack([offset + u, u**2])  # a second feature, not offset, is left alone
+def offset_problem(offset, n=2000, seed=1):
+    """offset + u beside a feature that is not offset (u^2), and the same values shifted back by the test
+    itself (exactly: Sterbenz), for the references."""
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=(n, 1))
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * u[:, 0]))).astype(int)
+    X = np.column_stack([offset + u, u**2])
+    return X, y, X - np.array([offset, 0.0])
+
+
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
+def test_a_feature_far_from_0_for_its_spread_is_centred_and_reaches_the_optimum(backend, l2):
+    # 1e6 + u: the Hessian barely tells the feature from the intercept, and Newton crawled its 100
+    # iterations before it centred such features
+    X, y, shifted = offset_problem(1e6)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         result = fastlogreg.train(X, y, backend=backend, l2=l2)
-    # The reference: the same values shifted back by the test itself (exact: Sterbenz), to scikit-learn
-    shifted = X - np.array([offset, 0.0])
     coef, intercept = sklearn_optimum(shifted, y, l2)
     expected = objective(shifted, y, coef, intercept, l2)
     assert result.converged and result.epochs_run <= 10
     assert result.loss == pytest.approx(expected, rel=1e-10, abs=0)
     np.testing.assert_allclose(result.weights, coef, rtol=1e-6)
-    # In X's units the bias carries offset * w: float64 keeps it to about 1e-16 of that
-    tolerance = 1e-15 * offset * abs(coef[0]) + 1e-6
-    assert result.bias + offset * result.weights[0] == pytest.approx(intercept, abs=tolerance)
+    assert result.bias + 1e6 * result.weights[0] == pytest.approx(intercept, rel=1e-6, abs=0)
+    # the scores in X's units, which carry the offset: the optimum's, to float64's rounding of 1e6 w
+    assert objective(X, y, result.weights, result.bias, l2) == pytest.approx(expected, rel=1e-10, abs=0)
 
 
-def test_a_feature_far_from_0_leaves_the_callers_array_and_the_start_alone(backend):
-    rng = np.random.default_rng(2)
-    u = rng.normal(size=(500, 1))
-    y = (rng.random(500) < 1 / (1 + np.exp(-u[:, 0]))).astype(int)
-    X = 1e9 + u
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
+def test_a_feature_too_far_from_0_for_its_bias_gets_the_optimums_weights_and_a_warning(backend, l2):
+    # 1e12 + u: as for a constant, the Hessian cannot tell it from the intercept (before the centring,
+    # converged=True at loss ln 2, far from the optimum). Centred, Newton finds the optimum, whose weights
+    # come back exactly, but a bias of -1e12 w holds the scores only to ~1e-4: not the optimum's
+    X, y, shifted = offset_problem(1e12)
+    with pytest.warns(ConvergenceWarning, match=r"feature\(s\) \[0\] centred.*the weights are the optimum's"):
+        result = fastlogreg.train(X, y, backend=backend, l2=l2)
+    coef, intercept = sklearn_optimum(shifted, y, l2)
+    assert not result.converged
+    assert result.loss == pytest.approx(objective(shifted, y, coef, intercept, l2), rel=1e-10, abs=0)
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-6)
+    assert result.bias + 1e12 * result.weights[0] == pytest.approx(intercept, abs=1e-3)
+
+
+def test_a_feature_one_rounding_from_constant_gets_the_same_warning(backend):
+    # 1e12 or the next float64 up: its optimal weight (~-5e3) times 1e12 is past what a bias can carry
+    X, y = random_problem(400, 1, seed=5)
+    X = np.column_stack([np.where(np.arange(400) % 10 == 0, np.nextafter(1e12, 2e12), 1e12), X])
+    with pytest.warns(ConvergenceWarning, match="the weights are the optimum's"):
+        assert not fastlogreg.train(X, y, backend=backend).converged
+
+
+def test_centring_maps_the_start_and_leaves_the_callers_array_alone(backend):
+    # One Newton iteration from a start given in X's units, against the same from the test's own centring
+    # of X and of the start: Newton's step does not depend on where the origin is
+    X, y, _ = offset_problem(1e9, n=500, seed=2)
     before = X.copy()
-    start = (np.array([0.5]), -0.25)
-    result = fastlogreg.train(X, y, backend=backend, init=start, epochs=0)  # the start's loss, no iteration
+    mean = X[:, 0].mean()
+    start = (np.array([0.5, -0.2]), 0.25 - 0.5 * mean)  # scores of order 1; exact in float64
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 iterations"):
+        result = fastlogreg.train(X, y, backend=backend, init=start, epochs=1)
     np.testing.assert_array_equal(X, before)
-    assert result.weights[0] == 0.5 and result.bias == -0.25  # mapped back exactly: x - m and + m . w
-    assert result.loss == pytest.approx(objective(X - 1e9, y, np.array([0.5]), -0.25 + 0.5 * 1e9, 0.0), rel=1e-9, abs=0)
+    centred = X - np.array([mean, 0.0])
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 iterations"):
+        reference = fastlogreg.train(centred, y, backend=backend, init=(start[0], 0.25), epochs=1)
+    np.testing.assert_allclose(result.weights, reference.weights, rtol=1e-9)
+    assert result.bias + result.weights[0] * mean == pytest.approx(reference.bias, abs=1e-6)
+    assert result.loss_history[0] == pytest.approx(reference.loss_history[0], rel=1e-9, abs=0)
 
 
 def test_a_step_whose_slope_overflows_is_a_clear_error_without_runtime_warnings(backend):

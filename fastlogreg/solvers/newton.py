@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import sys
 import types
 import warnings
@@ -59,6 +58,9 @@ MIN_PIVOT = 1e-12
 # A feature whose weighted correlation with the intercept is 1 to within this is barely resolved from it
 # (an offset ~1e5 times its spread): Newton would crawl or stop short, so it centres the feature first.
 OFFSET_RESOLUTION = 1e-10
+# Centred, such a feature's weight can be right while the bias in X's units, which carries mean x weight,
+# cannot hold it: scores computed in X's units off by more than this are not the optimum's.
+SCORE_RESOLUTION = 1e-8
 DAMPING_START = 1e-10
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
@@ -108,7 +110,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
             "example with standardize=True"
         )
     offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
-    if offsets and may_centre:
+    if offsets and may_centre and problem.epochs > 0:  # epochs=0 asks only for the start's loss
         return _centred(backend, weights, bias, problem, monitor, sorted(offsets))
     unresolved = [j for j, resolution in offsets.items() if resolution < MIN_PIVOT]  # damped away
     history: list[float] = []
@@ -163,14 +165,25 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
 def _centred(backend: Backend, weights, bias, problem, monitor: Monitor, features: list[int]) -> Fit:
     """Newton on a copy of X whose ``features`` are centred, in X's units again at the end. Centring moves
     only the bias (z = w.(x - m) + (b + w.m)), so the objective and its optimum are the same, and the
-    Hessian then tells those features from the intercept. It costs a copy of X, as standardize=True does;
-    the one pass so far is repeated."""
+    Hessian then tells those features from the intercept. It costs a copy of X, as standardize=True does
+    (the cuda and dask backends hold it beside the first), and the one pass so far is repeated."""
     centring = Standardization.centring(problem.X, features)
     X = centring.transform(problem.X)
     weights, bias = centring.to_standardized(weights, bias)
     data = backend.prepare(X, problem.y)
     fit = _newton(backend, data, weights, bias, dataclasses.replace(problem, X=X), monitor, may_centre=False)
     weights, bias = centring.to_original(fit.weights, fit.bias)
+    # In X's units the bias carries sum_j w_j m_j, which float64 holds only to its rounding: every score
+    # computed from X and these parameters is off by up to that much.
+    score_error = float(np.finfo(np.float64).eps * (np.abs(weights) @ np.abs(centring.mean)))
+    if fit.converged and score_error > SCORE_RESOLUTION:
+        _warn(
+            f"newton reached the optimum with feature(s) {features} centred, but in X's units the bias carries "
+            f"their means times their weights ({bias:.6g}), and float64 keeps the scores of these weights and "
+            f"bias only to about {score_error:.1g}: the weights are the optimum's, the scores not. For the "
+            "optimum's scores, centre those features yourself (X - X.mean(axis=0)) before training and predicting"
+        )
+        return fit._replace(weights=weights, bias=float(bias), converged=False)
     return fit._replace(weights=weights, bias=float(bias))
 
 
@@ -229,8 +242,8 @@ def _warn_unresolved(features: list[int]) -> None:
     _warn(
         f"newton cannot reach the optimum: feature(s) {features} vary too little against their distance "
         "from 0 (by under about 1e-5 of it) for the Hessian in these units to tell them from the intercept, "
-        "so the returned weights are not the optimum. Centre those features (X - X.mean(axis=0)): newton does "
-        "so itself for X on the host, but not for X already on the GPU"
+        "so the returned weights are not the optimum. Centre those features (X - X.mean(axis=0)); newton does "
+        "so itself only for X on the host"
     )
 
 
@@ -282,7 +295,7 @@ def _line_search(evaluate, theta, loss, step, slope):
     return None
 
 
-_PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")  # fastlogreg/
+_PACKAGE = __name__.partition(".")[0]  # "fastlogreg"
 
 
 def _warn(message: str) -> None:
@@ -291,7 +304,7 @@ def _warn(message: str) -> None:
     this; the package supports 3.10.)"""
     frame: types.FrameType | None = sys._getframe()
     level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == _PACKAGE:
         frame, level = frame.f_back, level + 1
     warnings.warn(message, ConvergenceWarning, stacklevel=level)
 
