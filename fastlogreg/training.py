@@ -16,7 +16,7 @@ import numpy as np
 
 from .backends import get_backend
 from .result import TrainResult
-from .solvers import SOLVER_FUNCTIONS, Monitor
+from .solvers import SOLVER_FUNCTIONS, Monitor, OffsetFeatures, newton_centred
 from .standardization import Standardization
 from .validation import ArrayInput, validate
 
@@ -156,7 +156,14 @@ def train(
         callback_every=problem.callback_every,
     )
     with monitor:
-        fit = SOLVER_FUNCTIONS[problem.solver](chosen, data, weights, bias, problem, monitor)
+        offsets = None
+        try:
+            fit = SOLVER_FUNCTIONS[problem.solver](chosen, data, weights, bias, problem, monitor)
+        except OffsetFeatures as found:  # Newton's features far from 0, centred below on a copy of X
+            offsets = found.features
+        if offsets is not None:  # out of the except block, whose traceback holds the data too
+            del data  # first: on the cuda and dask backends it is a copy of X
+            fit = newton_centred(chosen, weights, bias, problem, monitor, offsets)
     weights, bias, loss = fit.weights, fit.bias, fit.loss  # finite: each solver raises where they would not be
     if problem.standardize:
         weights, bias = standardization.to_original(weights, bias)

@@ -112,6 +112,33 @@ def run_device_errors():
     return messages
 
 
+def live_copies_when_centring():
+    """For each copy of the offset case's X to the GPU, how many earlier copies were still alive: Newton
+    centres X on a second copy, which the first must not outlive."""
+    import gc
+    import importlib
+    import weakref
+
+    numba_cuda = importlib.import_module("fastlogreg.backends.numba_cuda")
+    copies, to_device = [], numba_cuda.cuda.to_device
+    counts = []
+
+    def counted(array, *args, **kwargs):
+        copy = to_device(array, *args, **kwargs)
+        if getattr(array, "ndim", 0) == 2:  # X, not the labels or the weights
+            gc.collect()
+            counts.append(sum(ref() is not None for ref in copies))
+            copies.append(weakref.ref(copy))
+        return copy
+
+    numba_cuda.cuda.to_device = counted
+    try:
+        fastlogreg.train(*_offset_problem(), backend="cuda")
+    finally:
+        numba_cuda.cuda.to_device = to_device
+    return counts
+
+
 def serialize_simulated_shared_arrays():
     """Give numba-cuda's simulator (0.30.4) a lock around its shared-array allocation.
 
@@ -146,5 +173,6 @@ if __name__ == "__main__":
     outcome = {"cases": run_cases("cuda"), "again": run_cases("cuda", ["gd_l2_tol", "newton"])}
     outcome["device_input"] = run_device_input()
     outcome["device_errors"] = run_device_errors()
+    outcome["live_copies"] = live_copies_when_centring()
     with open(sys.argv[1], "wb") as file:
         pickle.dump(outcome, file)

@@ -105,6 +105,10 @@ def test_simulated_device_input_below_float32_is_rejected(simulated):
     assert "below the float32 range" in (simulated["device_errors"]["below float32"] or "no error")
 
 
+def test_simulated_centring_never_holds_two_copies_of_X_on_the_gpu(simulated):
+    assert simulated["live_copies"] == [0, 0]  # X copied, then its centred copy once the first is gone
+
+
 def test_simulated_device_input_with_an_offset_feature_warns(simulated):
     assert "cannot reach the optimum" in (simulated["device_errors"]["offset feature"] or "no warning")
 

@@ -8,9 +8,18 @@ Each takes a validated problem, a backend and the data it prepared, and returns 
 
 from .gradient_descent import gradient_descent
 from .monitor import Fit, Monitor
-from .newton import ConvergenceWarning, newton
+from .newton import ConvergenceWarning, OffsetFeatures, newton, newton_centred
 
 # train(solver=...) resolved ("auto" is validation's) -> the function that runs it
 SOLVER_FUNCTIONS = {"gd": gradient_descent, "newton": newton}
 
-__all__ = ["SOLVER_FUNCTIONS", "ConvergenceWarning", "Fit", "Monitor", "gradient_descent", "newton"]
+__all__ = [
+    "SOLVER_FUNCTIONS",
+    "ConvergenceWarning",
+    "Fit",
+    "Monitor",
+    "OffsetFeatures",
+    "gradient_descent",
+    "newton",
+    "newton_centred",
+]

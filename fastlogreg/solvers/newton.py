@@ -24,7 +24,7 @@ with ``converged=False`` and a ConvergenceWarning that says so. (Where only some
 quasi-complete separation, the loss stays above ln 2 and this goes undetected: README, "Known gaps".)
 Two other ways the decrement can look negligible away from the optimum are caught: every row saturated
 (_saturated), and a feature the Hessian cannot tell from the intercept (_offset_features), which Newton
-centres (_centred) when it can, and otherwise warns about.
+centres (newton_centred) when it can, and otherwise warns about.
 """
 
 from __future__ import annotations
@@ -71,11 +71,21 @@ class ConvergenceWarning(UserWarning):
     """A solver stopped before it converged; the returned model is finite but not the optimum."""
 
 
+class OffsetFeatures(Exception):
+    """newton() found, at its first pass, features that newton_centred() is to centre. Raised, not handled
+    there: the caller first lets go of the data it prepared (on the cuda and dask backends, a copy of X),
+    so that two copies are never held at once."""
+
+    def __init__(self, features: list[int]):
+        super().__init__(features)
+        self.features = features
+
+
 def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> Fit:
     from ..validation import on_gpu  # here: validation imports the solvers
 
-    # Offset features are centred on a copy of problem.X: only where that is the X being trained on (not
-    # standardized, which centres every feature anyway) and on the host.
+    # Offset features are centred (OffsetFeatures) on a copy of problem.X: only where that is the X being
+    # trained on (not standardized, which centres every feature anyway) and on the host.
     may_centre = not problem.standardize and not on_gpu(problem.X)
     return _newton(backend, data, weights, bias, problem, monitor, may_centre=may_centre)
 
@@ -111,7 +121,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         )
     offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
     if offsets and may_centre and problem.epochs > 0:  # epochs=0 asks only for the start's loss
-        return _centred(backend, weights, bias, problem, monitor, sorted(offsets))
+        raise OffsetFeatures(sorted(offsets))
     unresolved = [j for j, resolution in offsets.items() if resolution < MIN_PIVOT]  # damped away
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
@@ -162,11 +172,11 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         monitor.advance(1)
 
 
-def _centred(backend: Backend, weights, bias, problem, monitor: Monitor, features: list[int]) -> Fit:
+def newton_centred(backend: Backend, weights, bias, problem, monitor: Monitor, features: list[int]) -> Fit:
     """Newton on a copy of X whose ``features`` are centred, in X's units again at the end. Centring moves
     only the bias (z = w.(x - m) + (b + w.m)), so the objective and its optimum are the same, and the
-    Hessian then tells those features from the intercept. It costs a copy of X, as standardize=True does
-    (the cuda and dask backends hold it beside the first), and the one pass so far is repeated."""
+    Hessian then tells those features from the intercept. It costs a copy of X, as standardize=True does,
+    and the one pass so far is repeated."""
     centring = Standardization.centring(problem.X, features)
     X = centring.transform(problem.X)
     weights, bias = centring.to_standardized(weights, bias)
