@@ -23,10 +23,11 @@ class TrainResult:
 
     weights: np.ndarray  # shape (d,), in the units of the X it was trained on
     bias: float
-    loss: float  # at the returned weights, with the training reduction (and L2 penalty)
+    loss: float  # at the returned weights, with the training reduction (and L2 penalty); on centred X where
+    # Newton centred features far from 0 (solvers.newton.newton_centred)
     loss_history: np.ndarray = field(repr=False)  # shape (epochs_run,): loss before each update
     epochs_run: int
-    converged: bool  # stopped on tol (newton: reached the optimum), not on epochs or a callback
+    converged: bool  # stopped on tol (newton: reached the optimum), not on epochs, a callback or a warning
     backend: str
     solver: str  # "gd" or "newton"
     reduction: str

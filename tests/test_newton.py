@@ -334,6 +334,23 @@ def test_centring_maps_the_start_and_leaves_the_callers_array_alone(backend):
     assert result.loss_history[0] == pytest.approx(reference.loss_history[0], rel=1e-9, abs=0)
 
 
+def test_centring_copies_X_once_in_its_dtype_and_exactly():
+    import tracemalloc
+
+    from fastlogreg.standardization import Standardization
+
+    X = (np.random.default_rng(3).normal(size=(100_000, 8)) + np.array([1e6] + [0.0] * 7)).astype(np.float32)
+    centring = Standardization.centring(X, [0])
+    tracemalloc.start()
+    centred = centring.transform(X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert centred.dtype == np.float32 and peak < 1.1 * X.nbytes  # no float64 temporaries
+    mean = np.float32(X[:, 0].mean(dtype=np.float64))
+    np.testing.assert_array_equal(centred[:, 0], X[:, 0] - mean)  # float32 - float32, exact (Sterbenz)
+    np.testing.assert_array_equal(centred[:, 1:], X[:, 1:])
+
+
 def test_a_step_whose_slope_overflows_is_a_clear_error_without_runtime_warnings(backend):
     # X ~1e200 from a start of ones: the step is finite but g . s is not; before, a RuntimeWarning and then
     # "the line search found no lower loss"

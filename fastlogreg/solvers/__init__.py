@@ -3,7 +3,8 @@
 - ``gradient_descent``: the tutorial's full-batch gradient descent, a fixed learning rate.
 - ``newton``: Newton's method with a line search: the optimum in a few passes, no learning rate.
 
-Each takes a validated problem, a backend and the data it prepared, and returns a ``Fit``.
+Each takes a validated problem, a backend and the data it prepared, and returns a ``Fit``; ``newton`` may
+instead raise ``OffsetFeatures``, for its caller to let go of that data and call ``newton_centred``.
 """
 
 from .gradient_descent import gradient_descent

@@ -190,8 +190,9 @@ def newton_centred(backend: Backend, weights, bias, problem, monitor: Monitor, f
         _warn(
             f"newton reached the optimum with feature(s) {features} centred, but in X's units the bias carries "
             f"their means times their weights ({bias:.6g}), and float64 keeps the scores of these weights and "
-            f"bias only to about {score_error:.1g}: the weights are the optimum's, the scores not. For the "
-            "optimum's scores, centre those features yourself (X - X.mean(axis=0)) before training and predicting"
+            f"bias only to about {score_error:.1g}: the weights are the optimum's, the scores not (the loss "
+            "reported is the optimum's, on centred X). For the optimum's scores, centre those features yourself "
+            "(X - X.mean(axis=0)) before training and predicting"
         )
         return fit._replace(weights=weights, bias=float(bias), converged=False)
     return fit._replace(weights=weights, bias=float(bias))
