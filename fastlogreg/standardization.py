@@ -67,9 +67,11 @@ class Standardization:
 
     def transform(self, X) -> np.ndarray:
         """A standardized copy of X, in X's dtype."""
-        if (self.unit == 1).all() and (self.spread == 1).all():  # a centring: one subtraction, in X's dtype
-            return X - self.centre.astype(X.dtype)  # exact: see centring (and x - 0 elsewhere)
         return ((X / self.unit - self.centre) / self.spread).astype(X.dtype, copy=False)
+
+    def centred(self, X):
+        """X less its means, nothing scaled: one copy, in X's dtype (for a centring, exact: see there)."""
+        return X - self.mean.astype(X.dtype)
 
     def to_standardized(self, weights, bias):
         with np.errstate(over="ignore", invalid="ignore"):  # a start past float64: the solver reports it, once

@@ -342,7 +342,7 @@ def test_centring_copies_X_once_in_its_dtype_and_exactly():
     X = (np.random.default_rng(3).normal(size=(100_000, 8)) + np.array([1e6] + [0.0] * 7)).astype(np.float32)
     centring = Standardization.centring(X, [0])
     tracemalloc.start()
-    centred = centring.transform(X)
+    centred = centring.centred(X)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert centred.dtype == np.float32 and peak < 1.1 * X.nbytes  # no float64 temporaries

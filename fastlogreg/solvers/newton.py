@@ -178,7 +178,7 @@ def newton_centred(backend: Backend, weights, bias, problem, monitor: Monitor, f
     Hessian then tells those features from the intercept. It costs a copy of X, as standardize=True does,
     and the one pass so far is repeated."""
     centring = Standardization.centring(problem.X, features)
-    X = centring.transform(problem.X)
+    X = centring.centred(problem.X)
     weights, bias = centring.to_standardized(weights, bias)
     data = backend.prepare(X, problem.y)
     fit = _newton(backend, data, weights, bias, dataclasses.replace(problem, X=X), monitor, may_centre=False)
