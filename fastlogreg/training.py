@@ -8,6 +8,7 @@ over the rows; ``result.TrainResult`` holds what came out.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
@@ -145,6 +146,7 @@ def train(
         standardization = Standardization.of(X)
         X = standardization.transform(X)
         weights, bias = standardization.to_standardized(weights, bias)
+        problem = dataclasses.replace(problem, X=X)  # the solvers see the X they train on
     chosen = get_backend(problem.backend)
     data = chosen.prepare(X, problem.y)  # once, however many passes follow
     monitor = Monitor(

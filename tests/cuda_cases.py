@@ -109,6 +109,13 @@ def run_device_errors():
         messages["offset feature"] = None
     except fastlogreg.ConvergenceWarning as warning:
         messages["offset feature"] = str(warning)
+    X, y = np.array([[0.0], [0.0], [1.0], [1.0]] * 10), np.array([0, 1, 1, 1] * 10)  # quasi-complete separation
+    for where, rows in (("host", X), ("device", cuda.to_device(X))):  # Newton reads the rows of either
+        try:
+            fastlogreg.train(rows, y, backend="cuda")
+            messages[f"quasi-separated, {where}"] = None
+        except fastlogreg.ConvergenceWarning as warning:
+            messages[f"quasi-separated, {where}"] = str(warning)
     return messages
 
 

@@ -113,6 +113,11 @@ def test_simulated_device_input_with_an_offset_feature_warns(simulated):
     assert "cannot reach the optimum" in (simulated["device_errors"]["offset feature"] or "no warning")
 
 
+@pytest.mark.parametrize("where", ["host", "device"])
+def test_simulated_quasi_complete_separation_warns(simulated, where):
+    assert "quasi-complete separation" in (simulated["device_errors"][f"quasi-separated, {where}"] or "no warning")
+
+
 def test_the_simulated_runs_lock_the_simulators_shared_array_allocation():
     # cuda_cases.serialize_simulated_shared_arrays: with the simulator's allocation slowed to 10 ms, so that
     # both threads of a block reach it before either stores the array, the simulator as shipped sums an

@@ -69,6 +69,15 @@ def test_newton_centres_a_feature_far_from_0_as_numba_does():
     assert_agree(result, reference)
 
 
+def test_newton_warns_of_quasi_complete_separation_as_numba_does():
+    X = np.array([[0.0], [0.0], [1.0], [1.0]] * 50)  # the x = 1 rows all labelled 1, the x = 0 rows both labels
+    y = np.array([0, 1, 1, 1] * 50)
+    with pytest.warns(fastlogreg.ConvergenceWarning, match="quasi-complete separation"):
+        result, reference = both(da.from_array(X, chunks=(60, 1)), da.from_array(y, chunks=60), solver="newton")
+    assert not result.converged and not reference.converged
+    assert_agree(result, reference)
+
+
 @pytest.mark.parametrize(
     "X, y, error, message",
     [

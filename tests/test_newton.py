@@ -1,5 +1,6 @@
 """solver="newton" (and the defaults, which use it) reach scikit-learn's optimum on every backend."""
 
+import importlib
 import warnings
 
 import numpy as np
@@ -234,6 +235,103 @@ def test_separable_classes_warn_and_stay_finite(backend):
     assert np.all(result.predict(X) == y)
     penalized = fastlogreg.train(X, y, backend=backend, l2=0.1)  # a finite optimum: no warning
     assert penalized.converged
+
+
+def quasi_separated(n=400, seed=2):
+    """Rows where x_1 - x_2 > 0, all labelled 1, separated from the rest, where x_2 = x_1 exactly: along w =
+    (0, 1, -1) every row's score moves to its label's side or not at all, so with l2=0 there is no optimum,
+    while no single feature separates any rows and the classes overlap (the loss stays above ln 2)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    X[:, 2] = X[:, 1]
+    separated = rng.choice(n, 20, replace=False)
+    X[separated, 1] += rng.uniform(0.5, 2.0, separated.size)
+    y = (rng.random(n) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    y[separated] = 1
+    return X, y, separated
+
+
+QUASI_SEPARATED_OPTIONS = [
+    {},
+    {"standardize": True},  # the rows are read in the units Newton trains in
+    {"init": "normal", "random_state": 1},  # a start other than 0: X is read without the Hessian's hint
+    {"dtype": "float32"},
+    {"reduction": "sum"},
+]
+
+
+@pytest.mark.parametrize("options", QUASI_SEPARATED_OPTIONS, ids=lambda o: ",".join(o) or "defaults")
+def test_quasi_complete_separation_warns(backend, options):
+    X, y, separated = quasi_separated()
+    difference = X[:, 1] - X[:, 2]  # the construction holds: >= 0 everywhere, > 0 only on labels 1
+    assert difference.min() == 0 and np.all(y[difference > 0] == 1) and (y[difference == 0] == 0).any()
+    with pytest.warns(ConvergenceWarning, match="quasi-complete separation.*l2 > 0"):
+        result = fastlogreg.train(X, y, backend=backend, **options)
+    assert not result.converged and np.isfinite(result.weights).all()
+    assert result.loss > np.log(2) * (1 if options.get("reduction") == "sum" else 1 / len(y))  # not all separated
+    assert np.all(result.predict(X[separated]) == 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a finite optimum: no warning
+        assert fastlogreg.train(X, y, backend=backend, l2=0.01, **options).converged
+
+
+def test_the_smallest_quasi_complete_separation_warns(backend):
+    # before: converged=True at w ~ 29, no warning (x = 1 rows all labelled 1; x = 0 rows both labels)
+    with pytest.warns(ConvergenceWarning, match="quasi-complete separation"):
+        result = fastlogreg.train([[0.0], [0.0], [1.0], [1.0]], [0, 1, 1, 1], backend=backend)
+    assert not result.converged and result.weights[0] > 10
+
+
+def far_out_rows(outlier, n=1000, seed=3):
+    """A finite optimum with one row `outlier` times further out than the rest, fitted with p = 1: the
+    kind of data that set off an earlier separation check (a Pareto feature, one row at 1e7)."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.normal(size=n), rng.pareto(1.5, n)])
+    X[0, 1] = outlier
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, 0] + 0.5 * np.log1p(X[:, 1]) - 1)))).astype(int)
+    y[0] = 1
+    return X, y
+
+
+def near_separable(n=1000, seed=4):
+    """Two clusters 8 standard deviations apart with one label flipped in each: a finite optimum, weights ~5."""
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(-4.0, 1.0, (n // 2, 2)), rng.normal(4.0, 1.0, (n // 2, 2))])
+    y = np.repeat([0, 1], n // 2)
+    y[0], y[-1] = 1, 0
+    return X, y
+
+
+@pytest.mark.parametrize("outlier", [1e7, 1e12])
+def test_far_out_rows_fitted_confidently_are_no_separation(backend, outlier):
+    X, y = far_out_rows(outlier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fastlogreg.train(X, y, backend=backend).converged
+
+
+def test_nearly_separable_classes_reach_scikit_learns_optimum_without_a_warning(backend):
+    X, y = near_separable()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend)
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged
+    assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-10, abs=0)
+
+
+def test_newton_reads_X_for_separation_only_after_a_step_that_could_separate(monkeypatch):
+    # the check of each row costs a pass over X: from the default start, the Hessian at 0 rules it out
+    # on the way to an optimum (here 1M rows, where the last step's sum of dz^2 is ~0.1)
+    newton_module = importlib.import_module("fastlogreg.solvers.newton")
+    reads = []
+    monkeypatch.setattr(newton_module, "_on_host", lambda values: reads.append(1) or np.asarray(values))
+    X, y = fastlogreg.make_nba_like(1_000_000, random_state=1)
+    assert fastlogreg.train(X, y).converged and not reads
+    X, y, _ = quasi_separated()
+    with pytest.warns(ConvergenceWarning, match="quasi-complete separation"):
+        fastlogreg.train(X, y)
+    assert reads  # the same check, reached
 
 
 def test_all_labels_equal_warn(backend):

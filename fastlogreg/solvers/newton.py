@@ -20,11 +20,14 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
 There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
 among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
 its model separates the classes (the summed loss is below ln 2, which no non-separable data allows),
-with ``converged=False`` and a ConvergenceWarning that says so. (Where only some rows are separated,
-quasi-complete separation, the loss stays above ln 2 and this goes undetected: README, "Known gaps".)
-Two other ways the decrement can look negligible away from the optimum are caught: every row saturated
-(_saturated), and a feature the Hessian cannot tell from the intercept (_offset_features), which Newton
-centres (newton_centred) when it can, and otherwise warns about.
+with ``converged=False`` and a ConvergenceWarning that says so. Where only some rows are separated
+(quasi-complete separation) the loss stays above ln 2 and falls by ever less, as e^-|z| of those rows,
+so the decrement looks negligible at scores near 30; but Newton's last steps there push those rows'
+scores on by about 1 each and leave every other row's where it was. Where the last step did that, read
+off X row by row (_separating), Newton warns likewise. Two other ways the decrement can look negligible
+away from the optimum are caught: every row saturated (_saturated), and a feature the Hessian cannot
+tell from the intercept (_offset_features), which Newton centres (newton_centred) when it can, and
+otherwise warns about.
 """
 
 from __future__ import annotations
@@ -65,6 +68,17 @@ DAMPING_START = 1e-10
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
 SEPARATED_LOSS = math.log(2.0)
+# Quasi-complete separation (_separating): the last step moved some row's score by at least SEPARATING_MOVE
+# towards its label and no row's against its label by more than SEPARATION_NOISE (in log-odds). Where some
+# rows are separated, Newton's steps push their scores on by about 1 each, while the other rows' moves fade
+# with the separated rows' curvature, to ~1e-12 by the time the decrement is negligible; at an optimum the
+# last step still moves rows against their labels by ~1e-5 or more. X is read for this only where the
+# step's moves fell on rows whose p(1-p) averages below FITTED_CURVATURE, fitted to within about that.
+SEPARATING_MOVE = 0.5
+SEPARATION_NOISE = 1e-9
+FITTED_CURVATURE = 1e-6
+# Rows of X read at a time where a check reads X itself (a few MiB of float64).
+ROWS_READ_ENTRIES = 1 << 19
 
 
 class ConvergenceWarning(UserWarning):
@@ -123,6 +137,9 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     if offsets and may_centre and problem.epochs > 0:  # epochs=0 asks only for the start's loss
         raise OffsetFeatures(sorted(offsets))
     unresolved = [j for j, resolution in offsets.items() if resolution < MIN_PIVOT]  # damped away
+    # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
+    gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
+    last_step = None  # the last step taken: along a separating direction, it shows (_separating)
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -149,6 +166,9 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
             if unresolved:  # ...or only because the step was damped
                 _warn_unresolved(unresolved)
                 return _fit(theta, loss, history, converged=False)
+            if problem.l2 == 0 and last_step is not None and _separating(problem, last_step, hessian, gram):
+                _warn_quasi_separated(loss)  # ...or the loss falls for ever, by ever less, as the weights grow
+                return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
             return _polished(evaluate, theta, loss, step, history)
@@ -168,6 +188,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 "the loss cannot be lowered further at float64 precision"
             )
             return _fit(theta, loss, history, converged=False)
+        last_step = trial[0] - theta
         theta, loss, gradient, hessian = trial
         monitor.advance(1)
 
@@ -244,9 +265,34 @@ def _offset_features(X, hessian) -> dict[int, float]:
 
 
 def _constant(column) -> bool:
-    if hasattr(column, "copy_to_host"):  # a numba device array (the cuda backend's X)
-        column = column.copy_to_host()
-    return bool(column.min() == column.max())  # a dask array's bool() computes it
+    column = _on_host(column)
+    return bool(column.min() == column.max())
+
+
+def _separating(problem, step, hessian, gram) -> bool:
+    """Whether ``step`` moved some row's score by at least SEPARATING_MOVE towards its label and none
+    against it by more than SEPARATION_NOISE: then the loss falls along it for ever (quasi-complete
+    separation; l2=0), and Newton's decrement looked negligible only because the separated rows' e^-|z| is.
+    Read off X row by row, a block at a time; with the Hessian at 0 at hand (``gram``: the start was 0),
+    only where the step moved the scores far (sum of dz^2) and all but on rows already fitted (sum of
+    p(1-p) dz^2, from this point's Hessian), so never on the way to an optimum."""
+    if gram is not None:
+        moves = float(step @ gram @ step)
+        if moves < SEPARATING_MOVE**2 or step @ hessian @ step / problem.scale > FITTED_CURVATURE * moves:
+            return False
+    X, y = problem.X, problem.y
+    rows = max(1, ROWS_READ_ENTRIES // X.shape[1])
+    least, largest = math.inf, -math.inf
+    for start in range(0, X.shape[0], rows):
+        block, labels = _on_host(X[start : start + rows]), _on_host(y[start : start + rows])
+        moves_to_label = (block @ step[:-1] + step[-1]) * (2.0 * labels - 1.0)  # (2y - 1) dz
+        least, largest = min(least, float(moves_to_label.min())), max(largest, float(moves_to_label.max()))
+    return largest >= SEPARATING_MOVE and least >= -SEPARATION_NOISE
+
+
+def _on_host(values):
+    """A block of X or y as a NumPy array: a dask array's computed, a numba device array's copied."""
+    return values.copy_to_host() if hasattr(values, "copy_to_host") else np.asarray(values)
 
 
 def _warn_unresolved(features: list[int]) -> None:
@@ -325,4 +371,13 @@ def _warn_separated(loss: float) -> None:
         f"newton stopped at loss {loss:.3g}: the model separates the classes perfectly, so with l2=0 the "
         "optimum is at infinite weights; the returned weights separate the classes but their size is "
         "arbitrary. Set l2 > 0 for a finite optimum"
+    )
+
+
+def _warn_quasi_separated(loss: float) -> None:
+    _warn(
+        f"newton stopped at loss {loss:.6g}: some rows are separated from the rest (quasi-complete separation): "
+        "its last step pushed their scores further to their labels' side and moved no other row's, so with "
+        "l2=0 the loss keeps falling, by ever less, as the weights grow, and has no optimum; the returned "
+        "weights' size along that direction is arbitrary. Set l2 > 0 for a finite optimum"
     )
