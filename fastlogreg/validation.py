@@ -235,7 +235,7 @@ def finite_features(X, dtype: str):
                 f"X has nonzero values below the {dtype} range (|x| < {normal:.3g}, smallest "
                 f"{smallest:.3g}), which {dtype} would round to a few digits or to 0; use dtype='float64' or rescale X"
             )
-    if _is_dask_array(X):
+    if is_dask_array(X):
         return X.astype(DTYPES[dtype])
     return np.asarray(X, dtype=DTYPES[dtype])  # a view, not a copy, when the dtype already matches
 
@@ -422,7 +422,7 @@ def _legacy_random_state(random_state) -> np.random.RandomState:
     raise TypeError(f"random_state must be None, an int or a numpy.random.RandomState, got {random_state!r}")
 
 
-def _is_dask_array(values) -> bool:
+def is_dask_array(values) -> bool:
     dask_array = sys.modules.get("dask.array")  # if dask was never imported, this is no dask array
     return dask_array is not None and isinstance(values, dask_array.Array)
 
@@ -446,7 +446,7 @@ def _as_numeric_array(values, name: str, *, lazy: bool = False, device: bool = F
         values = as_device_array(values)
         _check_numeric_dtype(values.dtype, name)
         return values
-    if lazy and _is_dask_array(values):
+    if lazy and is_dask_array(values):
         if any(math.isnan(size) for size in values.shape):
             values = values.compute_chunk_sizes()
         _check_numeric_dtype(values.dtype, name)

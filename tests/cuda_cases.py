@@ -110,7 +110,13 @@ def run_device_errors():
     except fastlogreg.ConvergenceWarning as warning:
         messages["offset feature"] = str(warning)
     X, y = np.array([[0.0], [0.0], [1.0], [1.0]] * 10), np.array([0, 1, 1, 1] * 10)  # quasi-complete separation
-    for where, rows in (("host", X), ("device", cuda.to_device(X))):  # Newton reads the rows of either
+    X = np.column_stack([X, np.zeros(len(y))])  # two columns: a column-major copy is read by columns
+    placed = (
+        ("host", X),
+        ("device", cuda.to_device(X)),
+        ("device, column-major", cuda.to_device(np.asfortranarray(X))),
+    )
+    for where, rows in placed:  # Newton reads the rows of each
         try:
             fastlogreg.train(rows, y, backend="cuda")
             messages[f"quasi-separated, {where}"] = None

@@ -113,7 +113,7 @@ def test_simulated_device_input_with_an_offset_feature_warns(simulated):
     assert "cannot reach the optimum" in (simulated["device_errors"]["offset feature"] or "no warning")
 
 
-@pytest.mark.parametrize("where", ["host", "device"])
+@pytest.mark.parametrize("where", ["host", "device", "device, column-major"])
 def test_simulated_quasi_complete_separation_warns(simulated, where):
     assert "quasi-complete separation" in (simulated["device_errors"][f"quasi-separated, {where}"] or "no warning")
 

@@ -282,6 +282,20 @@ def test_the_smallest_quasi_complete_separation_warns(backend):
     assert not result.converged and result.weights[0] > 10
 
 
+def test_one_separated_row_among_millions_warns():
+    # a separated row's p(1-p) at the stop is about tol times the summed loss: with a fixed line of 1e-6
+    # for reading X, one row of 3M (1.8e-6) went unreported, converged=True at w_0 ~ 14
+    rng = np.random.default_rng(1)
+    n = 3_000_000
+    X = np.column_stack([np.zeros(n), rng.normal(size=n)])
+    X[0, 0] = 1.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-X[:, 1]))).astype(int)
+    y[0] = 1
+    with pytest.warns(ConvergenceWarning, match="quasi-complete separation"):
+        result = fastlogreg.train(X, y)
+    assert not result.converged
+
+
 def far_out_rows(outlier, n=1000, seed=3):
     """A finite optimum with one row `outlier` times further out than the rest, fitted with p = 1: the
     kind of data that set off an earlier separation check (a Pareto feature, one row at 1e7)."""

@@ -71,12 +71,14 @@ SEPARATED_LOSS = math.log(2.0)
 # Quasi-complete separation (_separating): the last step moved some row's score by at least SEPARATING_MOVE
 # towards its label and no row's against its label by more than SEPARATION_NOISE (in log-odds). Where some
 # rows are separated, Newton's steps push their scores on by about 1 each, while the other rows' moves fade
-# with the separated rows' curvature, to ~1e-12 by the time the decrement is negligible; at an optimum the
-# last step still moves rows against their labels by ~1e-5 or more. X is read for this only where the
-# step's moves fell on rows whose p(1-p) averages below FITTED_CURVATURE, fitted to within about that.
+# with the separated rows' curvature, to ~1e-12 by the time the default tol stops Newton; at an optimum the
+# last step still moves rows against their labels by ~1e-5 or more. From the default start X is read for
+# this only where the step's moves fell on rows whose p(1-p) averages below FITTED_CURVATURE, or below
+# FITTED_MARGIN times what a separated row's is at the stop (tol times the summed loss), if that is more.
 SEPARATING_MOVE = 0.5
 SEPARATION_NOISE = 1e-9
 FITTED_CURVATURE = 1e-6
+FITTED_MARGIN = 100.0
 # Rows of X read at a time where a check reads X itself (a few MiB of float64).
 ROWS_READ_ENTRIES = 1 << 19
 
@@ -166,7 +168,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
             if unresolved:  # ...or only because the step was damped
                 _warn_unresolved(unresolved)
                 return _fit(theta, loss, history, converged=False)
-            if problem.l2 == 0 and last_step is not None and _separating(problem, last_step, hessian, gram):
+            if problem.l2 == 0 and last_step is not None and _separating(problem, last_step, hessian, gram, loss):
                 _warn_quasi_separated(loss)  # ...or the loss falls for ever, by ever less, as the weights grow
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
@@ -269,25 +271,39 @@ def _constant(column) -> bool:
     return bool(column.min() == column.max())
 
 
-def _separating(problem, step, hessian, gram) -> bool:
+def _separating(problem, step, hessian, gram, loss) -> bool:
     """Whether ``step`` moved some row's score by at least SEPARATING_MOVE towards its label and none
     against it by more than SEPARATION_NOISE: then the loss falls along it for ever (quasi-complete
     separation; l2=0), and Newton's decrement looked negligible only because the separated rows' e^-|z| is.
-    Read off X row by row, a block at a time; with the Hessian at 0 at hand (``gram``: the start was 0),
-    only where the step moved the scores far (sum of dz^2) and all but on rows already fitted (sum of
-    p(1-p) dz^2, from this point's Hessian), so never on the way to an optimum."""
+    Read off X; with the Hessian at 0 at hand (``gram``: the start was 0), only where the step moved the
+    scores far (sum of dz^2) and almost only on rows already fitted (sum of p(1-p) dz^2, from this
+    point's Hessian): a separated row's p(1-p) at the stop is about ``tol`` times the summed loss."""
     if gram is not None:
         moves = float(step @ gram @ step)
-        if moves < SEPARATING_MOVE**2 or step @ hessian @ step / problem.scale > FITTED_CURVATURE * moves:
+        fitted = max(FITTED_CURVATURE, FITTED_MARGIN * problem.tol * abs(loss) / problem.scale)
+        if moves < SEPARATING_MOVE**2 or step @ hessian @ step / problem.scale > fitted * moves:
             return False
-    X, y = problem.X, problem.y
-    rows = max(1, ROWS_READ_ENTRIES // X.shape[1])
-    least, largest = math.inf, -math.inf
-    for start in range(0, X.shape[0], rows):
-        block, labels = _on_host(X[start : start + rows]), _on_host(y[start : start + rows])
-        moves_to_label = (block @ step[:-1] + step[-1]) * (2.0 * labels - 1.0)  # (2y - 1) dz
-        least, largest = min(least, float(moves_to_label.min())), max(largest, float(moves_to_label.max()))
-    return largest >= SEPARATING_MOVE and least >= -SEPARATION_NOISE
+    towards = _moves_to_labels(problem.X, problem.y, step)
+    return float(towards.max()) >= SEPARATING_MOVE and float(towards.min()) >= -SEPARATION_NOISE
+
+
+def _moves_to_labels(X, y, step) -> np.ndarray:
+    """(2y - 1)(x.s_w + s_b) for every row: how far ``step`` moved its score towards its label. X is read
+    once: by dask in one computation, else by contiguous pieces (a row block of column-major X on the GPU
+    would copy the whole span of its columns), columns or blocks of rows, to the host."""
+    from ..validation import is_dask_array  # here: validation imports the solvers
+
+    if is_dask_array(X):
+        return np.asarray((X @ step[:-1] + step[-1]) * (2.0 * y - 1.0))
+    moves = np.full(X.shape[0], step[-1])
+    if X.flags["F_CONTIGUOUS"]:
+        for j in range(X.shape[1]):
+            moves += step[j] * _on_host(X[:, j])
+    else:
+        rows = max(1, ROWS_READ_ENTRIES // X.shape[1])
+        for start in range(0, X.shape[0], rows):
+            moves[start : start + rows] += _on_host(X[start : start + rows]) @ step[:-1]
+    return moves * (2.0 * _on_host(y) - 1.0)
 
 
 def _on_host(values):
