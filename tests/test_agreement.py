@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from problems import REFERENCE, assert_agree, random_problem, stable_learning_rate, train_both
+from problems import REFERENCE, assert_agree, random_problem, stable_learning_rate, summed_scale, train_both
 
 import fastlogreg
 
@@ -69,4 +69,6 @@ def test_property_all_backends_match_reference(data, n, d, reduction, epochs):
     for backend in fastlogreg.available_backends():  # dask too: its blocks must not change the answer
         if backend == REFERENCE:
             continue
-        assert_agree(fastlogreg.train(X, y, backend=backend, **settings), reference)
+        # Constant columns and balanced labels can cancel a gradient to rounding noise: judged by its terms.
+        terms = summed_scale(X, settings["learning_rate"], epochs, reduction)
+        assert_agree(fastlogreg.train(X, y, backend=backend, **settings), reference, summed_scale=terms)
