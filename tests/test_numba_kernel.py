@@ -8,10 +8,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from problems import run_python
+from problems import random_problem, run_python
 
 import fastlogreg
-from fastlogreg.backends import numba_fused
+from fastlogreg.backends import get_backend, numba_fused
 from fastlogreg.data import make_nba_like
 
 
@@ -47,6 +47,30 @@ def test_exp_matches_libm_over_its_domain(exp_kernel):
     # subnormal results may flush to 0
     assert np.max(np.abs(ours[~normal] - libm[~normal])) < 2.3e-308
     assert ours[-1] == 0.0 and ours[-3] == 0.0
+
+
+# Row-major X of up to LANE_FEATURES features and at least LANE_MIN_ROWS rows is summed in blocks of LANES
+# rows straight from X, its last rows padded; other X through a column copy. Sizes: the smallest X
+# summed in lanes, and two whole chunks plus a last block of 13 rows.
+@pytest.mark.parametrize("rows", [numba_fused.LANE_MIN_ROWS, 2 * numba_fused.chunk_rows(3) + 13])
+@pytest.mark.parametrize("features", range(1, numba_fused.LANE_FEATURES + 1))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sums_in_lanes_match_the_reference(rows, features, dtype):
+    X, y = random_problem(rows, features, seed=features)
+    X, labels = X.astype(dtype), y.astype(np.uint8)
+    by_columns = np.asfortranarray(X)
+    assert numba_fused.layout_of(X).in_lanes
+    assert numba_fused.layout_of(by_columns).in_lanes == (features == 1)  # one column is both orders
+    w, b = np.linspace(-0.8, 0.6, features), 0.3
+    reference = get_backend("python")
+    expected = reference.gradient_sums(reference.prepare(X.astype(float), labels), w, b)
+    for data in (X, by_columns):
+        sums = numba_fused.gradient_sums((data, labels), w, b)
+        assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
+        # each gradient entry sums `rows` terms of size up to |x| (residuals lie in [-1, 1])
+        terms = np.abs(X).sum(axis=0)
+        np.testing.assert_allclose(sums.weights, expected.weights, rtol=0, atol=1e-14 * np.max(terms))
+        assert sums.bias == pytest.approx(expected.bias, rel=0, abs=1e-14 * rows)
 
 
 @pytest.mark.parametrize("solver", [dict(learning_rate=0.01, epochs=5), dict(solver="newton")])
@@ -156,7 +180,9 @@ def test_runs_uncompiled_under_numba_disable_jit():
         "import numpy as np, fastlogreg\n"
         "from fastlogreg.data import make_nba_like\n"
         "X, y = make_nba_like(40, random_state=1)\n"
-        "for X, solver in ((X, 'gd'), (np.asfortranarray(X), 'gd'), (X, 'newton')):\n"
+        "big = make_nba_like(1100, random_state=2)  # rows enough for the lanes (LANE_MIN_ROWS)\n"
+        "cases = ((X, y, 'gd'), (np.asfortranarray(X), y, 'gd'), (X, y, 'newton'), (*big, 'gd'))\n"
+        "for X, y, solver in cases:\n"
         "    a = fastlogreg.train(X, y, backend='numba', solver=solver, epochs=20)\n"
         "    b = fastlogreg.train(X, y, backend='python', solver=solver, epochs=20)\n"
         "    np.testing.assert_allclose(a.weights, b.weights, rtol=1e-9)\n"
@@ -176,7 +202,7 @@ def test_kernels_use_512_bit_vectors_on_intel_avx512():
     code = """
         import numba, numpy as np
         from numba import float64, int64
-        from fastlogreg.backends import numba_fused
+        from fastlogreg.backends import get_backend, numba_fused
 
         @numba.njit(fastmath={"reassoc", "contract"})
         def plain_dot(x, y):

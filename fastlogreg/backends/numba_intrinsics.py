@@ -1,9 +1,12 @@
-"""What numba does not expose: reinterpreting a float64's bits as an int64 and back, and the vector width
-LLVM may use.
+"""What numba does not expose: reinterpreting a float64's bits as an int64 and back, the vector width
+LLVM may use, and a flat view of a C-contiguous array that still compiles for other layouts.
 
 Each is a plain Python function (what runs under ``NUMBA_DISABLE_JIT=1``, so the kernels can be stepped
-through uncompiled) that compiled code replaces with a single LLVM bitcast, or with a function attribute.
+through uncompiled) that compiled code replaces with a single LLVM bitcast, a function attribute, or a
+reshape that compiles for every layout.
 """
+
+from typing import Any
 
 import numpy as np
 from numba import types
@@ -71,3 +74,24 @@ def _prefer_512_bit_vectors(typingctx):
 @overload(prefer_512_bit_vectors, inline="always")
 def _prefer_512_bit_vectors_compiled():
     return lambda: _prefer_512_bit_vectors()  # type: ignore[call-arg]  # numba supplies typingctx
+
+
+def flat_rows(X, start, stop):
+    """Rows start:stop of a C-contiguous 2-D X as one flat array, a view.
+
+    Compiled for an X of another layout (which numba cannot reshape), it gives an empty array instead,
+    so a kernel compiles for every layout although only its C-contiguous path calls this.
+    """
+    return X[start:stop].reshape(-1)
+
+
+# Typed on its own, the implementation returns a new view, which numba allows only with reference
+# counting on (then inlined into kernels without it). Typed Any: "_nrt" is numba's private option.
+_REFERENCE_COUNTED: Any = {"_nrt": True}
+
+
+@overload(flat_rows, inline="always", jit_options=_REFERENCE_COUNTED)
+def _flat_rows_compiled(X, start, stop):
+    if X.layout == "C":
+        return lambda X, start, stop: X[start:stop].reshape(-1)
+    return lambda X, start, stop: X[0, 0:0]
