@@ -50,12 +50,14 @@ def test_exp_matches_libm_over_its_domain(exp_kernel):
 
 
 # Row-major X of up to LANE_FEATURES features and at least LANE_MIN_ROWS rows is summed in blocks of LANES
-# rows straight from X, its last rows padded; other X through a column copy. Sizes: the smallest X
-# summed in lanes, and two whole chunks plus a last block of 13 rows.
+# rows straight from X, its last rows padded, where the CPU has AVX-512 (and here on every CPU); other X
+# through a column copy. Sizes: the smallest X summed in lanes, and two whole chunks plus a last block
+# of 13 rows.
 @pytest.mark.parametrize("rows", [numba_fused.LANE_MIN_ROWS, 2 * numba_fused.chunk_rows(3) + 13])
 @pytest.mark.parametrize("features", range(1, numba_fused.LANE_FEATURES + 1))
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_sums_in_lanes_match_the_reference(rows, features, dtype):
+def test_sums_in_lanes_match_the_reference(monkeypatch, rows, features, dtype):
+    monkeypatch.setattr(numba_fused, "IN_LANES", True)
     X, y = random_problem(rows, features, seed=features)
     X, labels = X.astype(dtype), y.astype(np.uint8)
     by_columns = np.asfortranarray(X)
@@ -74,8 +76,9 @@ def test_sums_in_lanes_match_the_reference(rows, features, dtype):
 
 
 @pytest.mark.parametrize("solver", [dict(learning_rate=0.01, epochs=5), dict(solver="newton")])
-@pytest.mark.parametrize("rows, features", [(200_000, 3), (30_000, 5)])
-def test_parallel_and_serial_paths_give_the_same_bits(monkeypatch, rows, features, solver):
+@pytest.mark.parametrize("rows, features, in_lanes", [(200_000, 3, True), (200_000, 3, False), (30_000, 5, False)])
+def test_parallel_and_serial_paths_give_the_same_bits(monkeypatch, rows, features, in_lanes, solver):
+    monkeypatch.setattr(numba_fused, "IN_LANES", in_lanes)  # both paths of 3 features, whatever the CPU
     X, y = make_nba_like(rows, n_features=features)
     settings = dict(backend="numba", **solver)  # gd: the descent kernels; newton: the curvature pass
     assert X.size >= numba_fused.PARALLEL_MIN_ENTRIES
@@ -178,8 +181,10 @@ def test_runs_uncompiled_under_numba_disable_jit():
     # The kernels must step through as plain Python (a debugger, coverage): the bit casts included.
     code = (
         "import numpy as np, fastlogreg\n"
+        "from fastlogreg.backends import numba_fused\n"
         "from fastlogreg.data import make_nba_like\n"
         "X, y = make_nba_like(40, random_state=1)\n"
+        "numba_fused.IN_LANES = True  # the lanes, on any CPU\n"
         "big = make_nba_like(1100, random_state=2)  # rows enough for the lanes (LANE_MIN_ROWS)\n"
         "cases = ((X, y, 'gd'), (np.asfortranarray(X), y, 'gd'), (X, y, 'newton'), (*big, 'gd'))\n"
         "for X, y, solver in cases:\n"

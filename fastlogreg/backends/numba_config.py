@@ -25,6 +25,7 @@ import tempfile
 import warnings
 from typing import Any
 
+import llvmlite.binding
 import numba
 
 from . import fork_safety
@@ -40,6 +41,15 @@ CACHE_ENVIRONMENT_VARIABLE = "FASTLOGREG_NUMBA_CACHE"
 _config: Any = numba.config  # its settings are set at import, invisible to type checkers
 if fork_safety.forked:  # a fork()ed child whose parent had not imported numba
     fork_safety.choose_forksafe(_config)
+
+
+def compiles_for_avx512() -> bool:
+    """Whether the kernels are compiled for a CPU with AVX-512: the host's, unless NUMBA_CPU_FEATURES
+    names other features (numba's own rule)."""
+    features = _config.CPU_FEATURES
+    if features is None:
+        features = llvmlite.binding.get_host_cpu_features().flatten()
+    return "+avx512f" in features.split(",")
 
 
 def cache_enabled() -> bool:

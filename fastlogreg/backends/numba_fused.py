@@ -28,7 +28,7 @@ import numpy as np
 
 from . import fork_safety
 from .contract import Curvature, Descent, DescentState, Gradient, hessian_rows_per_call
-from .numba_config import jit
+from .numba_config import compiles_for_avx512, jit
 from .numba_intrinsics import flat_rows, prefer_512_bit_vectors
 from .numba_math import exp_nonpositive
 
@@ -88,7 +88,7 @@ def layout_of(X, *, parallel: bool | None = None) -> Layout:
     # Row-major X of a few features is read in blocks of LANES rows, wide row-major X row by row, and
     # column-major (or small) X through a column copy.
     n, d = X.shape
-    in_lanes = bool(X.flags.c_contiguous and d <= LANE_FEATURES and n >= LANE_MIN_ROWS)
+    in_lanes = bool(IN_LANES and X.flags.c_contiguous and d <= LANE_FEATURES and n >= LANE_MIN_ROWS)
     by_rows = bool(X.flags.c_contiguous and d > LANE_FEATURES)
     return Layout(chunk_rows(X.shape[1]), in_lanes, by_rows, bool(parallel))
 
@@ -325,6 +325,10 @@ LANE_FEATURES = 4  # written out for 1 to 4 features: a loop over the features i
 # Smaller X, with its column copy, stays in the L1, where the separate loops are the faster: 1.3x at 384
 # rows, even at 1,024 (3 features, Intel Xeon), and a 12-row epoch 1.5x (the lanes' padding and sums).
 LANE_MIN_ROWS = 1024
+# With AVX-512 only: built for AVX2 (16 vector registers, not 32) the lanes ran up to 2x slower than the
+# column copy at 1M rows (1 to 4 features, float64 and float32: slower in 14 of 15 alternated runs), on
+# the same Xeon with LLVM's znver1 target and AVX-512 off. They compile, and are tested, everywhere.
+IN_LANES = compiles_for_avx512()
 
 
 @jit(inline="always")
