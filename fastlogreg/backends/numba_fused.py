@@ -278,8 +278,22 @@ def _chunk_sums_serial(X, labels, w, b, layout, partials, working):
 def _working_arrays(d, rows):
     """A chunk's column-major copy of X (and a spare row for e^-|z|), its scores (later its residuals)
     and its loss terms; and the lane sums and padded last block of _lane_chunk_sums."""
-    lanes = np.empty((d + 3 + d + 1) * LANES)
-    return np.empty((d + 1, rows)), np.empty(rows), np.empty(rows), lanes
+    columns = _aligned_empty((d + 1) * rows).reshape((d + 1, rows))
+    lanes = _aligned_empty((d + 3 + d + 1) * LANES)
+    return columns, _aligned_empty(rows), _aligned_empty(rows), lanes
+
+
+# numba aligns arrays to 32 bytes, and a 512-bit vector that straddles two cache lines costs two
+# accesses: the working arrays start on a line (their rows too, as rows * 8 bytes is a multiple of 64).
+CACHE_LINE_FLOATS = 8
+
+
+@jit(inline="always")
+def _aligned_empty(size):
+    """np.empty(size), starting on a 64-byte cache line."""
+    spare = np.empty(size + CACHE_LINE_FLOATS)
+    skip = -(spare.ctypes.data // 8) % CACHE_LINE_FLOATS
+    return spare[skip : skip + size]
 
 
 @jit(allocates=False)
@@ -655,9 +669,11 @@ def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t, per_task, firs
     prefer_512_bit_vectors()
     n, d = X.shape
     chunks = (n + rows_per_chunk - 1) // rows_per_chunk
-    columns = np.empty((d + 1, rows_per_chunk))  # the chunk of X, column-major, and a column of ones
-    weighted = np.empty((d + 1, rows_per_chunk))  # each column times the row's curvature p (1 - p)
-    residuals, loss_terms, log_factors = np.empty(rows_per_chunk), np.empty(rows_per_chunk), np.empty(rows_per_chunk)
+    # the chunk of X, column-major, and a column of ones; each column times the row's curvature p (1 - p)
+    columns = _aligned_empty((d + 1) * rows_per_chunk).reshape((d + 1, rows_per_chunk))
+    weighted = _aligned_empty((d + 1) * rows_per_chunk).reshape((d + 1, rows_per_chunk))
+    residuals, loss_terms = _aligned_empty(rows_per_chunk), _aligned_empty(rows_per_chunk)
+    log_factors = _aligned_empty(rows_per_chunk)
     for c in range(t * per_task + first, min(t * per_task + stop, chunks)):
         start = c * rows_per_chunk
         m = min(rows_per_chunk, n - start)
