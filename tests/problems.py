@@ -54,10 +54,10 @@ def assert_agree(result, reference, *, summed_scale=0.0):
 
 
 def summed_scale(X, learning_rate, epochs, reduction):
-    """A bound on the terms gradient descent adds into a weight: each step is the learning rate times a sum
-    (or mean) of residuals in [-1, 1] times a column of X."""
-    column_sums = np.abs(X).sum(axis=0) / (X.shape[0] if reduction == "mean" else 1)
-    return learning_rate * float(np.max(column_sums, initial=0.0)) * epochs
+    """A bound on the terms gradient descent adds into a weight or the bias: each step is the learning
+    rate times a sum (or mean) of residuals in [-1, 1] times a column of X (of ones, for the bias)."""
+    column_sums = np.append(np.abs(X).sum(axis=0), X.shape[0]) / (X.shape[0] if reduction == "mean" else 1)
+    return learning_rate * float(np.max(column_sums)) * epochs
 
 
 def train_both(X, y, backend, **settings):

@@ -51,9 +51,12 @@ def test_exp_matches_libm_over_its_domain(exp_kernel):
 
 # Row-major X of up to LANE_FEATURES features and at least LANE_MIN_ROWS rows is summed in blocks of LANES
 # rows straight from X, its last rows padded, where the CPU has AVX-512 (and here on every CPU); other X
-# through a column copy. Sizes: the smallest X summed in lanes, and two whole chunks plus a last block
-# of 13 rows.
-@pytest.mark.parametrize("rows", [numba_fused.LANE_MIN_ROWS, 2 * numba_fused.chunk_rows(3) + 13])
+# through a column copy. Sizes: whole blocks and a last row alone; two whole chunks and a last chunk of
+# three whole blocks and 5 rows.
+LANE_SIZES = [numba_fused.LANE_MIN_ROWS + 1, 2 * numba_fused.chunk_rows(3) + 3 * numba_fused.LANES + 5]
+
+
+@pytest.mark.parametrize("rows", LANE_SIZES)
 @pytest.mark.parametrize("features", range(1, numba_fused.LANE_FEATURES + 1))
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_sums_in_lanes_match_the_reference(monkeypatch, rows, features, dtype):
@@ -76,7 +79,7 @@ def test_sums_in_lanes_match_the_reference(monkeypatch, rows, features, dtype):
 
 
 @pytest.mark.parametrize("solver", [dict(learning_rate=0.01, epochs=5), dict(solver="newton")])
-@pytest.mark.parametrize("rows, features, in_lanes", [(200_000, 3, True), (200_000, 3, False), (30_000, 5, False)])
+@pytest.mark.parametrize("rows, features, in_lanes", [(200_013, 3, True), (200_013, 3, False), (30_000, 5, False)])
 def test_parallel_and_serial_paths_give_the_same_bits(monkeypatch, rows, features, in_lanes, solver):
     monkeypatch.setattr(numba_fused, "IN_LANES", in_lanes)  # both paths of 3 features, whatever the CPU
     X, y = make_nba_like(rows, n_features=features)

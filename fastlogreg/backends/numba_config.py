@@ -25,8 +25,8 @@ import tempfile
 import warnings
 from typing import Any
 
-import llvmlite.binding
 import numba
+from numba.core import codegen as numba_codegen
 
 from . import fork_safety
 
@@ -44,11 +44,11 @@ if fork_safety.forked:  # a fork()ed child whose parent had not imported numba
 
 
 def compiles_for_avx512() -> bool:
-    """Whether the kernels are compiled for a CPU with AVX-512: the host's, unless NUMBA_CPU_FEATURES
-    names other features (numba's own rule)."""
+    """Whether the kernels are compiled for a CPU with AVX-512: NUMBA_CPU_FEATURES if set, else the
+    host's features as numba reads them (none of AVX when NUMBA_ENABLE_AVX=0), as numba's codegen does."""
     features = _config.CPU_FEATURES
     if features is None:
-        features = llvmlite.binding.get_host_cpu_features().flatten()
+        features = numba_codegen.get_host_cpu_features()
     return "+avx512f" in features.split(",")
 
 

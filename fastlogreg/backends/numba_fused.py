@@ -6,12 +6,14 @@ How an epoch runs, and why:
   order afterwards: no races, and the same bits whether one thread or many ran the chunks.
 - Large problems run the chunks on all cores (``prange``); small ones stay on one thread, where
   starting threads every epoch would cost more than it saves. Same chunks, same answer.
-- Row-major X of a few features (the common case) is summed straight from X in blocks of LANES rows:
-  one vectorized loop takes each row from its features to its score, loss, residual and gradient terms,
-  added to per-lane sums, so the core reads the next rows while it computes (_lane_chunk_sums).
-- Other X goes through separate loops over a chunk: wide row-major X row by row, column-major (or
-  small) X through a small column-major float64 copy that stays in cache. Each loop is contiguous and
-  branch-free and so vectorizes: the scores z, then the loss terms and residuals, then the sums.
+- Row-major X of a few features and at least LANE_MIN_ROWS rows, on CPUs with AVX-512 (the common
+  case there), is summed straight from X in blocks of LANES rows: one vectorized loop takes each row
+  from its features to its score, loss, residual and gradient terms, added to per-lane sums, so the
+  core reads the next rows while it computes (_lane_chunk_sums).
+- Other X goes through separate loops over a chunk: wide row-major X row by row; any other X of a few
+  features (column-major, small, or without AVX-512) through a small column-major float64 copy that
+  stays in cache. Each loop is contiguous and branch-free and so vectorizes: the scores z, then the
+  loss terms and residuals, then the sums.
 - Everywhere: 512-bit vectors wherever the CPU has AVX-512 (numba_intrinsics.prefer_512_bit_vectors),
   numba_math's exp, and the log(1 + e^-|z|) terms taken together, as logs of products. X itself is read
   once per epoch and never copied whole, whatever its layout or float dtype.
@@ -55,8 +57,9 @@ if hasattr(os, "register_at_fork"):  # POSIX only
 PARALLEL_TASKS = 64
 
 
-# The exp and row-term loops run to a multiple of this many rows: a few extra rows of vector work cost
-# less than the scalar remainder iterations they replace (which dominate an epoch on a dozen rows).
+# The column path's exp and row-term loops run to a multiple of this many rows: a few extra rows of
+# vector work cost less than the scalar remainder iterations they replace (which dominate an epoch on a
+# dozen rows).
 PAD_ROWS = 8
 
 
@@ -66,7 +69,8 @@ def _padded(m):
 
 
 def chunk_rows(n_features: int) -> int:
-    """Rows per chunk, a multiple of PAD_ROWS: a chunk's working copy stays near 64 KiB, in L2."""
+    """Rows per chunk, a multiple of PAD_ROWS (and of LANES for the few features the lanes take): a
+    chunk's column copy stays near 64 KiB, in L2."""
     return min(max(8192 // n_features, 64), 2048) // PAD_ROWS * PAD_ROWS
 
 
@@ -85,10 +89,10 @@ def layout_of(X, *, parallel: bool | None = None) -> Layout:
     """The layout for X; large X runs in parallel unless ``parallel=False`` (a dask task's own thread)."""
     if parallel is None:
         parallel = fork_safety.parallel_allowed and X.size >= PARALLEL_MIN_ENTRIES
-    # Row-major X of a few features is read in blocks of LANES rows, wide row-major X row by row, and
-    # column-major (or small) X through a column copy.
+    # Row-major X of a few features is read in blocks of LANES rows (with AVX-512, from LANE_MIN_ROWS
+    # rows), wide row-major X row by row, and other X through a column copy.
     n, d = X.shape
-    in_lanes = bool(IN_LANES and X.flags.c_contiguous and d <= LANE_FEATURES and n >= LANE_MIN_ROWS)
+    in_lanes = bool(IN_LANES and X.flags.c_contiguous and 1 <= d <= LANE_FEATURES and n >= LANE_MIN_ROWS)
     by_rows = bool(X.flags.c_contiguous and d > LANE_FEATURES)
     return Layout(chunk_rows(X.shape[1]), in_lanes, by_rows, bool(parallel))
 
@@ -311,7 +315,7 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
     m, d, by_rows = stop - start, X.shape[1], layout.by_rows
     if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
         _scores_by_rows(X, start, m, w, b, z)
-    else:  # a few features, or columns already contiguous: work column by column from a cached copy
+    else:  # a few features (outside the lanes), or columns already contiguous: column by column from a cached copy
         _columns_and_scores(X, start, m, w, b, columns, z)  # this chunk of X, column-major, float64
     padded = _padded(m)  # <= len(z): chunk_rows is a multiple of PAD_ROWS
     chunk_labels = labels[start:stop]  # a view: see _columns_and_scores
@@ -332,12 +336,13 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
 
 # Row-major X of a few features is summed straight from X: each row's score, loss terms, residual and
 # gradient terms in one loop over a block of LANES rows, added to per-lane sums. No intermediate arrays,
-# and the core reads the next rows of X while it computes: through a column copy and separate loops over
-# a chunk (the path of column-major X), a 1M x 3 pass took 1.3x longer (reads, then arithmetic).
+# and the core reads the next rows of X while it computes: through the column copy and separate loops,
+# a parallel pass at 1M x 3 took 1.18x as long, 1.61x at 4 features (Intel Xeon; one thread: the same).
 LANES = 16  # LLVM vectorizes no loop of fewer than 16 iterations; 16 rows are two 512-bit vectors, four 256-bit
 LANE_FEATURES = 4  # written out for 1 to 4 features: a loop over the features inside stops the lanes vectorizing
 # Smaller X, with its column copy, stays in the L1, where the separate loops are the faster: 1.3x at 384
-# rows, even at 1,024 (3 features, Intel Xeon), and a 12-row epoch 1.5x (the lanes' padding and sums).
+# rows, about even at 1,024, the lanes faster from 1,536 (3 features, Intel Xeon); a 12-row epoch 1.5x
+# (the lanes' padding and sums).
 LANE_MIN_ROWS = 1024
 # With AVX-512 only: built for AVX2 (16 vector registers, not 32) the lanes ran up to 2x slower than the
 # column copy at 1M rows (1 to 4 features, float64 and float32: slower in 14 of 15 alternated runs), on
@@ -427,7 +432,7 @@ def _lane_terms(z, y, lane, valid, sums):
 
 @jit(inline="always")
 def _log_of_products(sums):
-    """log of the lanes' products of factors (each below 2**32, so their product stays finite); resets them."""
+    """log of the lanes' products of factors (each at most 2**32, so their product stays finite); resets them."""
     product = 1.0
     for lane in range(LANES, 2 * LANES):
         product *= sums[lane]
@@ -447,8 +452,9 @@ def _lane_total(sums, k):
 @jit(inline="always")
 def _row_terms(z, y, e):
     """From a row's score z, its label y and e = e^-|z|: its loss log(1 + e^z) - y z less the term
-    log(factor), which the chunk's sums take together (_summed_logs); its residual p - y; the factor;
-    and 1 / (1 + e). No logarithm per row: that was a third of an epoch's arithmetic."""
+    log(factor), which the chunk's sums take together (_summed_logs, or the lanes' products); its
+    residual p - y; the factor; and 1 / (1 + e). No logarithm per row: that was a third of an epoch's
+    arithmetic."""
     one_plus_e = 1.0 + e
     inverse = 1.0 / one_plus_e
     # 1 + e = fl(1 + e) + rounding exactly (|e| <= 1), so log(1 + e) = log(fl(1 + e)) + rounding / (1 + e)
@@ -467,8 +473,8 @@ def _row_terms(z, y, e):
 _SERIES_BELOW = 2.0**-10
 
 
-# Rows per product in _summed_logs: each factor is at most 2, so a product of 512 is at most 2**512
-# whatever order the vectorized loop multiplies in, far from overflow (2**1024).
+# Rows per product in _summed_logs (and per segment of the lanes): each factor is at most 2, so a product
+# of 512 is at most 2**512 whatever order the vectorized loop multiplies in, far from overflow (2**1024).
 PRODUCT_ROWS = 512
 
 
@@ -499,10 +505,11 @@ def _columns_and_scores(X, start, m, w, b, columns, z):
     # Every index below starts at 0 in a view of the chunk: indices into X itself (start + i) could be
     # negative as far as LLVM knows, and numba's per-element wraparound check stops the loops vectorizing.
     if d <= 4 and X.strides[1] == X.itemsize:  # rows of X contiguous (C order)
-        # Rows of a few features, in one pass that copies and scores each. numba reads the rows' stride
-        # at run time, so this loop stays scalar: through a flat view with a constant stride LLVM
-        # vectorizes it (2x faster alone), but inside the kernel that measured no faster (3 features,
-        # in cache and from memory), so the simpler form stays.
+        # Rows of a few features, in one pass that copies and scores each (small X, the curvature pass,
+        # CPUs without AVX-512). numba reads the rows' stride at run time, so this loop stays scalar:
+        # through a flat view with a constant stride LLVM vectorizes it (2x faster alone), but here that
+        # measured no faster (3 features, in cache and from memory), so the simpler form stays. The
+        # lanes, which do use a flat view, gain from having no copy and no separate loops.
         # The scores add the same terms in the same order as the general loop below.
         rows = X[start : start + m]
         if d == 1:
