@@ -69,11 +69,10 @@ def test_sums_in_lanes_match_the_reference(monkeypatch, rows, features, dtype):
     w, b = np.linspace(-0.8, 0.6, features), 0.3
     reference = get_backend("python")
     expected = reference.gradient_sums(reference.prepare(X.astype(float), labels), w, b)
+    terms = np.abs(X).sum(axis=0)  # each gradient entry sums `rows` terms of size up to |x| (residuals in [-1, 1])
     for data in (X, by_columns):
         sums = numba_fused.gradient_sums((data, labels), w, b)
         assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
-        # each gradient entry sums `rows` terms of size up to |x| (residuals lie in [-1, 1])
-        terms = np.abs(X).sum(axis=0)
         np.testing.assert_allclose(sums.weights, expected.weights, rtol=0, atol=1e-14 * np.max(terms))
         assert sums.bias == pytest.approx(expected.bias, rel=0, abs=1e-14 * rows)
 
@@ -210,7 +209,7 @@ def test_kernels_use_512_bit_vectors_on_intel_avx512():
     code = """
         import numba, numpy as np
         from numba import float64, int64
-        from fastlogreg.backends import get_backend, numba_fused
+        from fastlogreg.backends import numba_fused
 
         @numba.njit(fastmath={"reassoc", "contract"})
         def plain_dot(x, y):
