@@ -17,16 +17,18 @@ from timing import MAX_ROUNDS, on_threads, rounds_for, time_in_turn
 import fastlogreg
 
 
-def reference_weights(size, judged=None):
+def reference_weights(size, judged=None, dtype="float64"):
     """The weights a case's answer must match: the pure-Python reference's, and NumPy's for the reference
-    itself, so that no backend is checked against its own answer."""
-    return _trained_weights(size, "numpy" if judged == "python" else "python")
+    itself, so that no backend is checked against its own answer. With dtype="float32" the reference
+    trains on X rounded to float32 too, so that float32 runs are held to the same 1e-9."""
+    return _trained_weights(size, "numpy" if judged == "python" else "python", dtype)
 
 
-@functools.cache  # once per size (at the timed sizes the reference takes minutes, untimed)
-def _trained_weights(size, backend):
+@functools.cache  # once per size and dtype (at the timed sizes the reference takes minutes, untimed)
+def _trained_weights(size, backend, dtype="float64"):
     X, y = dataset(size)
-    return fastlogreg.train(X, y, backend=backend, learning_rate=size.learning_rate, epochs=size.epochs).weights
+    settings = dict(learning_rate=size.learning_rate, epochs=size.epochs, dtype=dtype)
+    return fastlogreg.train(X, y, backend=backend, **settings).weights
 
 
 CASES = [(size, backend) for size in SIZES for backend in backends_for(size) if backend != "dask"]
@@ -57,7 +59,7 @@ def test_numba_float32(measure, size):
         ).weights
 
     weights = measure(size.label, run, size.epochs)
-    np.testing.assert_allclose(weights, reference_weights(size), rtol=1e-4)
+    np.testing.assert_allclose(weights, reference_weights(size, dtype="float32"), rtol=1e-9)
 
 
 @pytest.mark.parametrize("size", FLOAT32_SIZES, ids=[s.name for s in FLOAT32_SIZES], indirect=True)
@@ -122,7 +124,7 @@ def test_interleaved_ratios(request, benchmark, size):
     benchmark.group = size.label
     seconds, results = benchmark.pedantic(time_in_turn, args=(contenders, 7 if timing else 1), rounds=1, iterations=1)
     np.testing.assert_allclose(results["numba"], reference_weights(size), rtol=1e-9)
-    np.testing.assert_allclose(results["numba float32"], reference_weights(size), rtol=1e-4)
+    np.testing.assert_allclose(results["numba float32"], reference_weights(size, dtype="float32"), rtol=1e-9)
     if timing:
         rounds = [dict(zip(seconds, times, strict=True)) for times in zip(*seconds.values(), strict=True)]
         benchmark.extra_info["ratios"] = {

@@ -8,7 +8,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from problems import random_problem, run_python
+from problems import assert_agree, random_problem, run_python, stable_learning_rate, train_both
 
 import fastlogreg
 from fastlogreg.backends import get_backend, numba_fused
@@ -77,12 +77,50 @@ def test_sums_in_lanes_match_the_reference(monkeypatch, rows, features, dtype):
         assert sums.bias == pytest.approx(expected.bias, rel=0, abs=1e-14 * rows)
 
 
-@pytest.mark.parametrize("solver", [dict(learning_rate=0.01, epochs=5), dict(solver="newton")])
-@pytest.mark.parametrize("rows, features, in_lanes", [(200_013, 3, True), (200_013, 3, False), (30_000, 5, False)])
+# Each of the three paths over two whole chunks and a short last one, on one thread and on all: the
+# reference's sums, and its whole gradient descent (the compiled loop's chunks).
+PATHS = [(3, "C", "lanes"), (3, "C", "columns"), (3, "F", "columns"), (5, "C", "rows"), (64, "C", "rows")]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+@pytest.mark.parametrize("features, order, path", PATHS, ids=[f"{p}-{d}-{o}" for d, o, p in PATHS])
+def test_each_path_over_many_chunks_matches_the_reference(monkeypatch, features, order, path, parallel):
+    monkeypatch.setattr(numba_fused, "IN_LANES", path == "lanes")
+    rows = 2 * numba_fused.chunk_rows(features) + 3 * numba_fused.LANES + 5
+    X, y = random_problem(rows, features, seed=features)
+    X = np.asarray(X, order=order)
+    monkeypatch.setattr(numba_fused, "PARALLEL_MIN_ENTRIES", 0 if parallel else X.size + 1)
+    layout = numba_fused.layout_of(X)
+    assert (layout.in_lanes, layout.by_rows, layout.parallel) == (path == "lanes", path == "rows", parallel)
+    w, b = np.linspace(-0.8, 0.6, features), 0.3
+    reference = get_backend("python")
+    expected = reference.gradient_sums(reference.prepare(X, y.astype(np.uint8)), w, b)
+    sums = numba_fused.gradient_sums((X, y.astype(np.uint8)), w, b)
+    assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
+    np.testing.assert_allclose(sums.weights, expected.weights, rtol=0, atol=1e-14 * np.max(np.abs(X).sum(axis=0)))
+    assert sums.bias == pytest.approx(expected.bias, rel=0, abs=1e-14 * rows)
+    assert_agree(*train_both(X, y, "numba", learning_rate=stable_learning_rate(X, "mean"), epochs=8))
+
+
+GD, NEWTON = dict(learning_rate=0.01, epochs=5), dict(solver="newton")  # the descent kernels; the curvature pass
+# Gradient descent on each path of 3 features (whatever the CPU) and on the wide one; Newton's curvature
+# pass, which takes no lanes, on rows of 3 features and on wide rows.
+SAME_BITS = [
+    (200_013, 3, True, GD),
+    (200_013, 3, False, GD),
+    (30_000, 5, False, GD),
+    (200_013, 3, False, NEWTON),
+    (30_000, 5, False, NEWTON),
+]
+
+
+@pytest.mark.parametrize(
+    "rows, features, in_lanes, solver", SAME_BITS, ids=["lanes", "columns", "rows", "newton", "newton-wide"]
+)
 def test_parallel_and_serial_paths_give_the_same_bits(monkeypatch, rows, features, in_lanes, solver):
-    monkeypatch.setattr(numba_fused, "IN_LANES", in_lanes)  # both paths of 3 features, whatever the CPU
+    monkeypatch.setattr(numba_fused, "IN_LANES", in_lanes)
     X, y = make_nba_like(rows, n_features=features)
-    settings = dict(backend="numba", **solver)  # gd: the descent kernels; newton: the curvature pass
+    settings = dict(backend="numba", **solver)
     assert X.size >= numba_fused.PARALLEL_MIN_ENTRIES
     parallel = fastlogreg.train(X, y, **settings)
     again = fastlogreg.train(X, y, **settings)
