@@ -32,15 +32,21 @@ class Standardization:
 
     @classmethod
     def of(cls, X) -> Standardization:
-        peak = np.asarray(abs(X).max(axis=0), dtype=np.float64)  # asarray: a dask array's computed here
+        low = np.asarray(X.min(axis=0), dtype=np.float64)  # asarray: a dask array's computed here
+        high = np.asarray(X.max(axis=0), dtype=np.float64)
+        peak = np.maximum(-low, high)  # the largest |x|
         unit = np.ldexp(1.0, np.frexp(peak)[1] - 1)  # X / unit lies in [-2, 2]: no overflow when squared
         scaled = X / unit
         centre = np.asarray(scaled.mean(axis=0, dtype=np.float64))
         spread = np.array(scaled.std(axis=0, dtype=np.float64))
         # A constant feature's computed spread is rounding noise, not zero (0.1 repeated has a standard
-        # deviation of 1e-17): dividing by it would blow the noise up. Such a feature stays as centred.
-        constant = spread <= CONSTANT_RELATIVE_SPREAD * np.abs(centre)
+        # deviation of 1e-17, and the mean's rounding grows with the rows): dividing by it would blow the
+        # noise up into a copy of the intercept. Such a feature is only centred, on its value where it is
+        # exactly constant, so that it becomes exactly 0.
+        exact = low == high
+        constant = exact | (spread <= CONSTANT_RELATIVE_SPREAD * np.abs(centre))
         centre[constant] *= unit[constant]
+        centre[exact] = low[exact]
         unit[constant], spread[constant] = 1.0, 1.0
         return cls(unit, centre, spread)
 
@@ -78,7 +84,7 @@ class Standardization:
             return weights * self.scale, bias + float(weights @ self.mean)
 
     def to_original(self, weights, bias):
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below, once
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below, once
             original = weights / self.scale
             bias = bias - float(original @ self.mean)
         if not (np.isfinite(original).all() and math.isfinite(bias)):

@@ -117,6 +117,15 @@ def test_weights_past_float64_in_original_units_are_a_clear_error(backend):
         fastlogreg.train(X * np.array([1.0, 1.0, 1e-310]), y, backend=backend, standardize=True)
 
 
+def test_a_spread_that_underflows_in_original_units_is_the_same_clear_error():
+    # values 0 and 5e-324 (the smallest subnormal): their spread times their unit rounds to 0, and the
+    # weight divided by it must raise the error above, not a divide-by-zero RuntimeWarning first
+    X, y = make_nba_like(200, random_state=5)
+    tiny = np.where(X[:, 0] > np.median(X[:, 0]), 5e-324, 0.0)
+    with pytest.raises(FloatingPointError, match="original units overflow float64"):
+        fastlogreg.train(np.column_stack([X, tiny]), y, standardize=True)
+
+
 @pytest.mark.parametrize("options", [dict(), dict(learning_rate=0.1, epochs=3)], ids=["newton", "gd"])
 def test_a_start_past_float64_in_standard_units_is_reported_once(backend, options):
     # init weights of 1e300 on features of order 1e10 are 1e310 in standard units: the solver's own

@@ -5,8 +5,9 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
 
 1. the Newton step s solves H s = -g, by Cholesky on H scaled to a unit diagonal (so features of any
    units are alike), with a little damping added only when H is singular or nearly so (a constant or
-   duplicated feature, or the flat loss of separable classes): the step stays finite and the weights
-   of collinear features are shared out, as a minimum-norm solution would;
+   duplicated feature, or the flat loss of separable classes): the step stays finite, and exact copies
+   of a feature share its weight equally (a constant feature and the bias share theirs as rounding
+   leads the damped steps: the loss cannot tell them apart);
 2. a backtracking line search halves the step until the loss falls enough (Armijo), starting below
    the longest step that could (the loss cannot fall below 0); the pass at each trial point already
    gives the next iteration's gradient and Hessian, so an accepted first trial costs one pass per
