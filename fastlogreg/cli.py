@@ -344,11 +344,13 @@ def report(table, result, *, max_rows: int) -> str:
 
 @contextlib.contextmanager
 def _naming_the_files(**files):
-    """A ValueError about X or y (NaN, labels other than 0/1) starts with the file it came from."""
+    """A ValueError about X or y (NaN, labels other than 0/1) starts with the file it came from; one
+    about both (their lengths), with both files."""
     try:
         yield
     except ValueError as error:
-        source = files.get(str(error).split(" ", 1)[0])
+        both = str(error).startswith("X and y ") and files["X"] != files["y"]
+        source = f"{files['X']} and {files['y']}" if both else files.get(str(error).split(" ", 1)[0])
         if source is None:
             raise
         raise ValueError(f"{source}: {error}") from error

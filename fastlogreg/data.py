@@ -169,13 +169,21 @@ def read_csv(path, *, labelled: bool = True) -> Table:
     return Table(X=values[:, :-1], y=values[:, -1], feature_names=header[:-1], label_name=header[-1], lines=lines)
 
 
+def label_text(value) -> str:
+    """A bad label as written: short where that is exact (2, not 2.0), in full where it is not
+    (1.0000000000000002, which ``:g`` would print as the valid label 1)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
 def check_csv_labels(path, labels: np.ndarray, name: str, lines: list[int]) -> None:
     """Labels read from a CSV are 0 or 1; otherwise a ValueError naming the first bad line."""
     bad = (labels != 0) & (labels != 1)
     if bad.any():
         first = int(np.argmax(bad))
-        found = ", ".join(f"{v:g}" for v in np.unique(labels[bad])[:5])
+        found = ", ".join(map(label_text, np.unique(labels[bad])[:5]))
         raise ValueError(
-            f"{path}, line {lines[first]}: {name}={labels[first]:g}; the label column must contain "
+            f"{path}, line {lines[first]}: {name}={label_text(labels[first])}; the label column must contain "
             f"only 0 and 1 labels, found {found}"
         )

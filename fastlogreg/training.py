@@ -82,7 +82,7 @@ def train(
     l2 : float >= 0
         L2 penalty ``l2 / 2 * ||w||^2`` on the weights (not the bias), added to the reduced loss as it
         is: it does not scale with n under either reduction.
-    tol : float >= 0, optional
+    tol : float >= 0 (> 0 for newton), optional
         gd: stop before an update when the loss changed by at most ``tol`` relative to the epoch
         before (|L_k-1 - L_k| < tol |L_k-1|, or L_k = 0); None (the default) runs every epoch. newton: stop when
         the last step's Newton decrement is at most ``tol`` times the loss (default 1e-12,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .backends import get_backend
+from .data import label_text
 from .solvers import SOLVER_FUNCTIONS
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL, MAX_FEATURES
@@ -114,7 +115,7 @@ def validate(
         dtype=check_dtype(dtype),
         backend=backend,
         l2=non_negative_real(l2, "l2"),
-        tol=None if tol is None else non_negative_real(tol, "tol"),
+        tol=None if tol is None else (positive_real if newton_solver else non_negative_real)(tol, "tol"),
         standardize=flag(standardize, "standardize"),
         progress=flag(progress, "progress"),
         callback=callback,
@@ -293,7 +294,7 @@ def check_labels(y, *, n_rows: int, lazy: bool = False, device: bool = False):
     if has_others:
         if y.dtype.kind == "f" and np.isnan(y).any():
             raise ValueError("y contains NaN: labels must be 0 or 1")
-        examples = ", ".join(f"{v:g}" for v in np.unique(np.asarray(y[_non_binary(y)]))[:5])
+        examples = ", ".join(map(label_text, np.unique(np.asarray(y[_non_binary(y)]))[:5]))
         raise ValueError(f"y must contain only 0 and 1 labels, found {examples}")
     return labels
 
@@ -348,7 +349,10 @@ def _check_threads() -> int:
 def real(value, name) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int past float64's range
+        raise ValueError(f"{name} must be finite, got an integer of {len(str(value))} digits") from None
 
 
 def positive_real(value, name) -> float:

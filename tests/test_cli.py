@@ -359,6 +359,8 @@ def _write_files(folder):
     np.save(folder / "X.npy", np.array([[1.0], [2.0]]))
     np.save(folder / "y.npy", np.array([0.0, 1.0]))
     np.save(folder / "y2.npy", np.array([0.0, 2.0]))
+    np.save(folder / "y1.npy", np.array([1.0]))
+    np.save(folder / "y_off_one.npy", np.array([0.0, 1.0 + 2**-52]))
     np.save(folder / "text.npy", np.array([["a"], ["b"]]))
     (folder / "three.csv").write_text("a,b,c,label\n1,2,3,0\n1,2,3,4\n")
     (folder / "one.csv").write_text("a,label\n1,0\n2,1\n")
@@ -382,6 +384,8 @@ def _write_files(folder):
         (["predict", "model.json", "scalar.npy"], "scalar.npy: features must be 2-D"),
         (["train", "--x", "nan.npy", "--y", "y.npy"], "nan.npy: X contains NaN or infinity"),
         (["train", "--x", "X.npy", "--y", "y2.npy"], "y2.npy: y must contain only 0 and 1 labels, found 2"),
+        (["train", "--x", "X.npy", "--y", "y_off_one.npy"], "only 0 and 1 labels, found 1.0000000000000002"),
+        (["train", "--x", "X.npy", "--y", "y1.npy"], "X.npy and y1.npy: X and y have different lengths"),
         (["train", "--x", "text.npy", "--y", "y.npy"], "text.npy: not a numeric .npy file"),
         (["train", "--x", "X.npy", "--y", "empty.npy"], "empty.npy: not a numeric .npy file"),
         (["predict", "model.json", "empty.npy"], "empty.npy: not a numeric .npy file"),

@@ -8,6 +8,7 @@ import statistics
 
 import numpy as np
 import pytest
+from problems import REFERENCE
 
 import fastlogreg
 from fastlogreg.backends import get_backend
@@ -107,6 +108,19 @@ def test_standardized_fit_is_blind_to_a_power_of_two_scale(exponent):
     np.testing.assert_allclose(scaled.weights * 2.0**exponent, expected.weights, rtol=1e-12)
     assert scaled.bias == pytest.approx(expected.bias, rel=1e-12, abs=0)
     np.testing.assert_array_equal(scaled.loss_history, expected.loss_history)
+
+
+def test_newton_reaches_an_optimum_whose_weights_squared_overflow(backend, nba):
+    # X of order 1e-154 needs weights of order 1e154, whose squares overflow: with l2=0 the penalty term
+    # must not be computed (0 * inf = NaN made every line-search trial fail). Judged by the reference on
+    # X itself: the optimum scales exactly.
+    X, y = nba
+    expected = fastlogreg.train(X, y, backend=REFERENCE)
+    result = fastlogreg.train(X * 5e-155, y, backend=backend)
+    assert result.converged
+    np.testing.assert_allclose(result.weights * 5e-155, expected.weights, rtol=1e-9)
+    assert result.bias == pytest.approx(expected.bias, rel=1e-9)
+    assert result.loss == pytest.approx(expected.loss, rel=1e-12)
 
 
 def test_weights_past_float64_in_original_units_are_a_clear_error(backend):

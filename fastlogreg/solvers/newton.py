@@ -116,7 +116,8 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         """The objective, its gradient and its Hessian at theta: one pass over the rows."""
         sums = backend.curvature_sums(data, theta[:-1], float(theta[-1]))
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked for, and reported once
-            loss = sums.loss * problem.scale + 0.5 * float(penalty @ (theta * theta))
+            # at l2=0 no penalty term at all: weights past 1e154, whose squares overflow, can be optimal
+            loss = sums.loss * problem.scale + (0.5 * float(penalty @ (theta * theta)) if problem.l2 else 0.0)
             return (
                 loss,
                 sums.gradient * problem.scale + penalty * theta,
