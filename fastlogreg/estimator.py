@@ -32,6 +32,31 @@ def _feature_names(X):
     return np.asarray(list(columns), dtype=object)
 
 
+def _class_labels(y) -> np.ndarray:
+    """y as a vector of class labels; a missing one (NaN, None, pandas' NA) is a ValueError."""
+    y = label_vector(np.asarray(y))
+    if y.dtype.kind == "f":
+        missing = bool(np.isnan(y).any())
+    else:  # object labels (a pandas categorical or string column): missing ones come as NaN, None or NA
+        missing = y.dtype.kind == "O" and any(_is_missing(label) for label in y)
+    if missing:
+        raise ValueError("y contains NaN (missing labels); a classifier needs a class for every row")
+    return y
+
+
+def _is_missing(label) -> bool:
+    return label is None or type(label).__name__ == "NAType" or (isinstance(label, float) and label != label)
+
+
+def _numeric(labels: np.ndarray) -> bool:
+    return labels.dtype.kind in "biuf"
+
+
+def _is_default(value, default) -> bool:
+    """Whether a parameter still has its default; never compares arrays elementwise (repr must not raise)."""
+    return value is default or (type(value) is type(default) and value == default)
+
+
 class NotFittedError(ValueError, AttributeError):
     """Predicting before fit (both a ValueError and an AttributeError, as scikit-learn's)."""
 
@@ -102,9 +127,7 @@ class LogisticRegressionGD:
 
     def __repr__(self):
         defaults = type(self)().get_params()
-        changed = ", ".join(
-            f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k] and v != defaults[k]
-        )
+        changed = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if not _is_default(v, defaults[k]))
         return f"{type(self).__name__}({changed})"
 
     def __sklearn_tags__(self):
@@ -122,9 +145,7 @@ class LogisticRegressionGD:
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         names = _feature_names(X)
-        y = label_vector(np.asarray(y))
-        if y.dtype.kind == "f" and np.isnan(y).any():  # pandas' missing labels (NA) arrive as NaN
-            raise ValueError("y contains NaN (missing labels); a classifier needs a class for every row")
+        y = _class_labels(y)
         if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
             raise ValueError("Unknown label type: y is continuous; a classifier needs class labels")
         try:
@@ -173,6 +194,13 @@ class LogisticRegressionGD:
             y = y[:, 0]
         if y.shape != predicted.shape:  # == would broadcast a single label against every row
             raise ValueError(f"X and y have different lengths: X has {predicted.shape[0]} rows, y has shape {y.shape}")
+        y = _class_labels(y)
+        if _numeric(y) != _numeric(self.classes_):  # strings never equal numbers: the score would be 0
+            kinds = ("strings", "numbers")
+            raise ValueError(
+                f"y's labels are {kinds[_numeric(y)]}, but the classes fitted are {kinds[_numeric(self.classes_)]}: "
+                f"{self.classes_.tolist()}"
+            )
         return float(np.mean(predicted == y))
 
     def __sklearn_is_fitted__(self):

@@ -36,6 +36,10 @@ def test_get_and_set_params():
     with pytest.raises(ValueError, match="invalid parameter 'alpha'"):
         model.set_params(alpha=1)
     assert repr(model) == "LogisticRegressionGD(epochs=5, l2=0.5, tol=1e-06)"
+    # an array parameter (refused only by fit) compares with no default elementwise: repr never raises
+    for parameter, shown in [("init", "(array([0., 0.]), 0.0)"), ("learning_rate", "array([0.1])")]:
+        value = (np.zeros(2), 0.0) if parameter == "init" else np.array([0.1])
+        assert repr(LogisticRegressionGD(**{parameter: value})) == f"LogisticRegressionGD({parameter}={shown})"
 
 
 def test_takes_every_keyword_of_train_with_its_defaults(nba, capsys):
@@ -60,6 +64,8 @@ def test_errors_before_fit_and_on_bad_targets(nba):
         LogisticRegressionGD().fit(X, np.linspace(0, 1, 12))
     with pytest.raises(ValueError, match="y contains NaN"):  # a missing label, not a continuous target
         LogisticRegressionGD().fit(X, np.where(np.arange(12) == 4, np.nan, y))
+    with pytest.raises(ValueError, match="y contains NaN"):  # nor numpy's '<' not supported, for strings
+        LogisticRegressionGD().fit(X, np.array(["a", "b", None] * 4, dtype=object))
     with pytest.raises(TypeError, match="one comparable kind"):  # not numpy's own '<' not supported
         LogisticRegressionGD().fit(X, np.array(["a", 1] * 6, dtype=object))
     with pytest.raises(ValueError, match="expecting 3 features"):
@@ -116,6 +122,16 @@ def test_score_refuses_labels_that_do_not_match_the_rows(nba):
             model.score(X, wrong)
     accuracy = np.count_nonzero(model.predict(X) == y) / 12
     assert model.score(X, y) == model.score(X, y[:, np.newaxis]) == accuracy
+    # missing labels, or labels of another kind than the classes fitted: an error, not a silent accuracy
+    with pytest.raises(ValueError, match="y contains NaN"):
+        model.score(X, np.where(np.arange(12) == 4, np.nan, y))
+    with pytest.raises(ValueError, match="y's labels are strings, but the classes fitted are numbers"):
+        model.score(X, y.astype(str))
+    named = LogisticRegressionGD(solver="gd", epochs=5).fit(X, np.where(y == 1, "yes", "no"))
+    with pytest.raises(ValueError, match="y's labels are numbers, but the classes fitted are strings"):
+        named.score(X, y)
+    with pytest.raises(ValueError, match="y contains NaN"):  # a categorical's missing label comes as NaN
+        named.score(X, np.array(["yes", "no", np.nan] * 4, dtype=object))
 
 
 def test_probabilities_stay_positive_and_predictions_follow_the_sign_of_z(nba):
