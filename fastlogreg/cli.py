@@ -180,6 +180,9 @@ def main(argv=None) -> int:
         for warning in caught:
             print(f"fastlogreg: warning: {warning.message}", file=sys.stderr)
         return status
+    except BrokenPipeError:  # the reader (head, less) has gone: stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush cannot fail
+        return 128 + 13  # the shell's status for a command ended by SIGPIPE
     except USER_ERRORS as error:
         if args.debug:
             raise

@@ -445,6 +445,19 @@ def test_a_programming_error_is_not_dressed_up_as_a_one_line_message(tmp_path):
     assert done.returncode == 1 and "Traceback" in done.stderr and "TypeError" in done.stderr
 
 
+def test_a_reader_that_stops_early_ends_predict_quietly(tmp_path):
+    # `fastlogreg predict model.json big.csv | head -1`: the pipe closes with most lines unwritten
+    assert run(["train", "--save", "model.json"], cwd=tmp_path).returncode == 0
+    rows = "\n".join(f"{i % 30},{i % 7},{i % 5}" for i in range(200_000))  # MBs of output: past any pipe buffer
+    (tmp_path / "big.csv").write_text(f"avg_score,rebound,asist\n{rows}\n")
+    command = [sys.executable, "-m", "fastlogreg", "predict", "model.json", "big.csv"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline() == "probability\n"
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr) == (141, "")
+
+
 def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     import signal
     import time

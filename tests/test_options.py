@@ -154,7 +154,7 @@ def test_standardize_recovers_a_published_textbook_logit(backend):
     [
         (dict(l2=-1.0), ValueError, "l2 must be finite and >= 0"),
         (dict(l2="big"), TypeError, "l2 must be a real number"),
-        (dict(tol=-0.1), ValueError, "tol must be finite and >= 0"),
+        (dict(solver="gd", tol=-0.1), ValueError, "tol must be finite and >= 0"),
         (dict(tol=float("nan")), ValueError, "tol must be finite"),
         (dict(standardize="yes"), TypeError, "standardize must be True or False"),
         (dict(progress=1), TypeError, "progress must be True or False"),
