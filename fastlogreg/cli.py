@@ -30,6 +30,28 @@ LONG_RUN_ROW_EPOCHS = 50_000_000
 USER_ERRORS = (OSError, ValueError, ImportError, FloatingPointError, MemoryError)
 
 
+class _ReaderGone(Exception):
+    """stdout's reader (head, less) closed the pipe before reading everything."""
+
+
+def _say(text: str) -> None:
+    """Text on stdout, flushed at once: a reader that has gone is found here, not at exit (where
+    Python can only print a traceback about it)."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        raise _ReaderGone from None
+
+
+def _silence_stdout() -> None:
+    """stdout onto /dev/null, so that flushing what is left of it at exit cannot fail on the closed pipe."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # an in-process caller's stdout may have no fd
+        stdout = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout)
+        os.close(devnull)
+
+
 class _OneLineErrorParser(argparse.ArgumentParser):
     """Bad flags end in one line on stderr and exit status 2, like every other error here."""
 
@@ -117,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="gd: stop when the loss changes by less than this fraction between epochs (default: never); "
-        f"newton: stop when the Newton decrement is at most this fraction of the loss (default {DEFAULT_TOL:g})",
+        f"newton: stop when the Newton decrement is at most this fraction of the loss, > 0 (default {DEFAULT_TOL:g})",
     )
     train.add_argument(
         "--standardize",
@@ -180,8 +202,8 @@ def main(argv=None) -> int:
         for warning in caught:
             print(f"fastlogreg: warning: {warning.message}", file=sys.stderr)
         return status
-    except BrokenPipeError:  # the reader (head, less) has gone: stop quietly, as other tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush cannot fail
+    except _ReaderGone:  # stop quietly, as other tools do
+        _silence_stdout()
         return 128 + 13  # the shell's status for a command ended by SIGPIPE
     except USER_ERRORS as error:
         if args.debug:
@@ -228,13 +250,13 @@ def _train(args) -> int:
     )
     with _naming_the_files(X=args.x or args.csv, y=args.y or args.csv):
         result = training.train(table.X, table.y, **settings)
-    print(report(table, result, max_rows=args.max_rows))
+    _say(report(table, result, max_rows=args.max_rows))
     if args.save:
         result.save(args.save)
-        print(f"model saved to {args.save}")
+        _say(f"model saved to {args.save}")
     if args.plot:
         plot_loss(result, args.plot)
-        print(f"loss curve saved to {args.plot}")
+        _say(f"loss curve saved to {args.plot}")
     return 0
 
 
@@ -263,7 +285,7 @@ def _predict(args) -> int:
         with open(args.output, "w") as file:
             file.write("\n".join(lines) + "\n")
     else:
-        print("\n".join(lines))
+        _say("\n".join(lines))
     if y is not None:
         print(quality, file=sys.stderr)
     return 0
@@ -275,20 +297,20 @@ def _bench(args) -> int:
     rates = {}
     for backend in available_backends():
         if backend == "python" and args.rows * args.epochs > 2_000_000:
-            print(f"{backend:>8}: skipped ({args.rows:,} rows x {args.epochs} epochs would take minutes)")
+            _say(f"{backend:>8}: skipped ({args.rows:,} rows x {args.epochs} epochs would take minutes)")
             continue
         settings = dict(backend=backend, epochs=args.epochs, dtype=args.dtype, learning_rate=learning_rate)
         training.train(X[: min(args.rows, 1000)], y[: min(args.rows, 1000)], **{**settings, "epochs": 1})  # warm up
         best = min(_seconds(functools.partial(training.train, X, y, **settings)) for _ in range(3))
         rates[backend] = args.epochs / best
     baseline = rates.get("numpy")
-    print(
+    _say(
         f"{args.rows:,} rows x {args.features} features, {args.dtype}, learning rate {learning_rate:.3g}, "
         f"{args.epochs} epochs per run, best of 3"
     )
     for backend, rate in rates.items():
         speedup = f"  {rate / baseline:8.3g}x numpy" if baseline else ""
-        print(f"{backend:>8}: {rate:12,.1f} epochs/s{speedup}")
+        _say(f"{backend:>8}: {rate:12,.1f} epochs/s{speedup}")
     return 0
 
 

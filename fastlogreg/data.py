@@ -172,9 +172,10 @@ def read_csv(path, *, labelled: bool = True) -> Table:
 def label_text(value) -> str:
     """A bad label as written: short where that is exact (2, not 2.0), in full where it is not
     (1.0000000000000002, which ``:g`` would print as the valid label 1)."""
-    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, (numbers.Integral, np.bool_)):
+        return str(int(value))
     short = f"{value:g}"
-    return short if float(short) == value else repr(value)
+    return short if type(value)(short) == value else str(value)  # numpy's str: the shortest exact text
 
 
 def check_csv_labels(path, labels: np.ndarray, name: str, lines: list[int]) -> None:

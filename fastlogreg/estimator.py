@@ -45,16 +45,16 @@ def _class_labels(y) -> np.ndarray:
 
 
 def _is_missing(label) -> bool:
-    return label is None or type(label).__name__ == "NAType" or (isinstance(label, float) and label != label)
-
-
-def _numeric(labels: np.ndarray) -> bool:
-    return labels.dtype.kind in "biuf"
+    return (
+        label is None
+        or type(label).__name__ == "NAType"
+        or (isinstance(label, (float, np.floating)) and label != label)
+    )
 
 
 def _is_default(value, default) -> bool:
     """Whether a parameter still has its default; never compares arrays elementwise (repr must not raise)."""
-    return value is default or (type(value) is type(default) and value == default)
+    return value is default or (np.isscalar(value) and np.isscalar(default) and bool(value == default))
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -195,12 +195,8 @@ class LogisticRegressionGD:
         if y.shape != predicted.shape:  # == would broadcast a single label against every row
             raise ValueError(f"X and y have different lengths: X has {predicted.shape[0]} rows, y has shape {y.shape}")
         y = _class_labels(y)
-        if _numeric(y) != _numeric(self.classes_):  # strings never equal numbers: the score would be 0
-            kinds = ("strings", "numbers")
-            raise ValueError(
-                f"y's labels are {kinds[_numeric(y)]}, but the classes fitted are {kinds[_numeric(self.classes_)]}: "
-                f"{self.classes_.tolist()}"
-            )
+        if not np.isin(y, self.classes_).any():  # labels of another kind ("1" for 1): the score would be 0
+            raise ValueError(f"none of y's labels is among the classes fitted, {self.classes_.tolist()}")
         return float(np.mean(predicted == y))
 
     def __sklearn_is_fitted__(self):

@@ -196,7 +196,8 @@ def _model_from(record) -> TrainResult:
         raise ValueError("weights are empty or loss_history does not have epochs_run entries")
     if not isinstance(record["version"], str):
         raise ValueError(f"version must be text, got {record['version']!r}")
-    # the same checks train() applies to its own arguments (bool, text and floats for counts fail them)
+    # the same checks train() applies to its own arguments (bool, text and floats for counts fail them),
+    # except that newton's tol may be 0, as files written before train() refused it say
     solver = choice("solver", set(SOLVER_FUNCTIONS))  # as resolved: never "auto"
     learning_rate = None if record["learning_rate"] is None else positive_real(record["learning_rate"], "learning_rate")
     epochs = check_epochs(record["epochs"])

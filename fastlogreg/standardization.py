@@ -32,8 +32,12 @@ class Standardization:
 
     @classmethod
     def of(cls, X) -> Standardization:
-        low = np.asarray(X.min(axis=0), dtype=np.float64)  # asarray: a dask array's computed here
-        high = np.asarray(X.max(axis=0), dtype=np.float64)
+        low, high = X.min(axis=0), X.max(axis=0)
+        if not isinstance(X, np.ndarray):  # a dask array: both in one pass over its blocks
+            import dask
+
+            low, high = dask.compute(low, high)
+        low, high = np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
         peak = np.maximum(-low, high)  # the largest |x|
         unit = np.ldexp(1.0, np.frexp(peak)[1] - 1)  # X / unit lies in [-2, 2]: no overflow when squared
         scaled = X / unit

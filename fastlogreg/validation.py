@@ -352,7 +352,7 @@ def real(value, name) -> float:
     try:
         return float(value)
     except OverflowError:  # an int past float64's range
-        raise ValueError(f"{name} must be finite, got an integer of {len(str(value))} digits") from None
+        raise ValueError(f"{name} must be finite, got {type(value).__name__} beyond float64's range") from None
 
 
 def positive_real(value, name) -> float:

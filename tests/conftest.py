@@ -4,7 +4,7 @@ from problems import REFERENCE
 import fastlogreg
 
 # Every in-process backend runs every test. The dask backend adds milliseconds of scheduling to each
-# epoch, so test_dask.py checks it against the numba backend instead, on the same behaviours.
+# epoch, so test_dask.py checks it against the reference on its own, on the same behaviours.
 BACKENDS = tuple(name for name in fastlogreg.available_backends() if name != "dask")
 # The backends an agreement test compares with the reference (the reference against itself cannot fail).
 OTHER_BACKENDS = tuple(name for name in BACKENDS if name != REFERENCE)

@@ -445,14 +445,22 @@ def test_a_programming_error_is_not_dressed_up_as_a_one_line_message(tmp_path):
     assert done.returncode == 1 and "Traceback" in done.stderr and "TypeError" in done.stderr
 
 
-def test_a_reader_that_stops_early_ends_predict_quietly(tmp_path):
-    # `fastlogreg predict model.json big.csv | head -1`: the pipe closes with most lines unwritten
+@pytest.mark.parametrize("rows, lines_read", [(200_000, 1), (12, 0)], ids=["head -1", "gone before output"])
+def test_a_reader_that_stops_early_ends_predict_quietly(tmp_path, rows, lines_read):
+    # `fastlogreg predict model.json big.csv | head -1`: the pipe closes with most lines unwritten (MBs of
+    # them: the error comes inside a write); or before any, with output small enough to sit in stdout's
+    # buffer until exit, where Python could only print a traceback about it (stdout block-buffered, as
+    # in a shell pipeline: PYTHONUNBUFFERED removed)
     assert run(["train", "--save", "model.json"], cwd=tmp_path).returncode == 0
-    rows = "\n".join(f"{i % 30},{i % 7},{i % 5}" for i in range(200_000))  # MBs of output: past any pipe buffer
-    (tmp_path / "big.csv").write_text(f"avg_score,rebound,asist\n{rows}\n")
+    table = "\n".join(f"{i % 30},{i % 7},{i % 5}" for i in range(rows))
+    (tmp_path / "big.csv").write_text(f"avg_score,rebound,asist\n{table}\n")
     command = [sys.executable, "-m", "fastlogreg", "predict", "model.json", "big.csv"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None and process.stdout.readline() == "probability\n"
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    assert [process.stdout.readline() for _ in range(lines_read)] == ["probability\n"] * lines_read
     process.stdout.close()
     _, stderr = process.communicate(timeout=120)
     assert (process.returncode, stderr) == (141, "")

@@ -72,6 +72,14 @@ def test_newton_centres_a_feature_far_from_0_as_the_reference_does():
     assert_agree(result, reference)
 
 
+def test_standardize_centres_a_constant_feature_to_0_as_the_reference_does():
+    X, y = random_problem(1000, 2, seed=5)
+    X = np.column_stack([X, np.full(1000, 3.7)])  # its statistics summed by blocks: still exactly constant
+    result, reference = both(da.from_array(X, chunks=(300, 3)), y, standardize=True)
+    assert result.weights[2] == reference.weights[2] == 0.0
+    assert_agree(result, reference)
+
+
 def test_newton_warns_of_quasi_complete_separation_as_the_reference_does():
     X = np.array([[0.0], [0.0], [1.0], [1.0]] * 50)  # the x = 1 rows all labelled 1, the x = 0 rows both labels
     y = np.array([0, 1, 1, 1] * 50)

@@ -23,6 +23,7 @@ REJECTED = [
     ("label -1", dict(y=[0, -1, 1]), ValueError, "only 0 and 1 labels, found -1"),
     ("label 0.5", dict(y=[0, 0.5, 1]), ValueError, "only 0 and 1 labels, found 0.5"),
     ("label next to 1", dict(y=[0, 1 + 2**-52, 1]), ValueError, "only 0 and 1 labels, found 1.0000000000000002"),
+    ("float32 label", dict(y=np.array([0, 0.1, 1], np.float32)), ValueError, "only 0 and 1 labels, found 0.1$"),
     ("nan label", dict(y=[0, np.nan, 1]), ValueError, "y contains NaN"),
     ("string labels", dict(y=["a", "b", "a"]), TypeError, "y must be real numbers"),
     ("short y", dict(y=[0, 1]), ValueError, "different lengths: X has 3 rows, y has 2"),
