@@ -197,7 +197,7 @@ def _model_from(record) -> TrainResult:
     if not isinstance(record["version"], str):
         raise ValueError(f"version must be text, got {record['version']!r}")
     # the same checks train() applies to its own arguments (bool, text and floats for counts fail them),
-    # except that newton's tol may be 0, as files written before train() refused it say
+    # except that newton's tol may be 0: files written before train() refused it can hold one
     solver = choice("solver", set(SOLVER_FUNCTIONS))  # as resolved: never "auto"
     learning_rate = None if record["learning_rate"] is None else positive_real(record["learning_rate"], "learning_rate")
     epochs = check_epochs(record["epochs"])
