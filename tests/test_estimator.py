@@ -37,9 +37,9 @@ def test_get_and_set_params():
         model.set_params(alpha=1)
     assert repr(model) == "LogisticRegressionGD(epochs=5, l2=0.5, tol=1e-06)"
     # an array parameter (refused only by fit) compares with no default elementwise: repr never raises
-    for parameter, shown in [("init", "(array([0., 0.]), 0.0)"), ("learning_rate", "array([0.1, 0.2])")]:
-        value = (np.zeros(2), 0.0) if parameter == "init" else np.array([0.1, 0.2])
-        assert repr(LogisticRegressionGD(**{parameter: value})) == f"LogisticRegressionGD({parameter}={shown})"
+    assert repr(LogisticRegressionGD(init=(np.zeros(2), 0.0))) == "LogisticRegressionGD(init=(array([0., 0.]), 0.0))"
+    shown = "LogisticRegressionGD(learning_rate=array([0.1, 0.2]))"
+    assert repr(LogisticRegressionGD(learning_rate=np.array([0.1, 0.2]))) == shown
 
 
 def test_takes_every_keyword_of_train_with_its_defaults(nba, capsys):

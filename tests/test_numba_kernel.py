@@ -66,15 +66,20 @@ def test_sums_in_lanes_match_the_reference(monkeypatch, rows, features, dtype):
     by_columns = np.asfortranarray(X)
     assert numba_fused.layout_of(X).in_lanes
     assert numba_fused.layout_of(by_columns).in_lanes == (features == 1)  # one column is both orders
-    w, b = np.linspace(-0.8, 0.6, features), 0.3
+    for data in (X, by_columns):
+        assert_sums_match_the_reference(data, labels)
+
+
+def assert_sums_match_the_reference(X, labels):
+    """numba's gradient sums of one pass over X, against the reference's, to rounding."""
+    w, b = np.linspace(-0.8, 0.6, X.shape[1]), 0.3
     reference = get_backend("python")
     expected = reference.gradient_sums(reference.prepare(X.astype(float), labels), w, b)
-    terms = np.abs(X).sum(axis=0)  # each gradient entry sums `rows` terms of size up to |x| (residuals in [-1, 1])
-    for data in (X, by_columns):
-        sums = numba_fused.gradient_sums((data, labels), w, b)
-        assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
-        np.testing.assert_allclose(sums.weights, expected.weights, rtol=0, atol=1e-14 * np.max(terms))
-        assert sums.bias == pytest.approx(expected.bias, rel=0, abs=1e-14 * rows)
+    sums = numba_fused.gradient_sums((X, labels), w, b)
+    terms = np.abs(X).sum(axis=0)  # each gradient entry sums a term of size up to |x| per row (residuals in [-1, 1])
+    assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
+    np.testing.assert_allclose(sums.weights, expected.weights, rtol=0, atol=1e-14 * np.max(terms))
+    assert sums.bias == pytest.approx(expected.bias, rel=0, abs=1e-14 * X.shape[0])
 
 
 # Each of the three paths over two whole chunks and a short last one, on one thread and on all: the
@@ -92,13 +97,7 @@ def test_each_path_over_many_chunks_matches_the_reference(monkeypatch, features,
     monkeypatch.setattr(numba_fused, "PARALLEL_MIN_ENTRIES", 0 if parallel else X.size + 1)
     layout = numba_fused.layout_of(X)
     assert (layout.in_lanes, layout.by_rows, layout.parallel) == (path == "lanes", path == "rows", parallel)
-    w, b = np.linspace(-0.8, 0.6, features), 0.3
-    reference = get_backend("python")
-    expected = reference.gradient_sums(reference.prepare(X, y.astype(np.uint8)), w, b)
-    sums = numba_fused.gradient_sums((X, y.astype(np.uint8)), w, b)
-    assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
-    np.testing.assert_allclose(sums.weights, expected.weights, rtol=0, atol=1e-14 * np.max(np.abs(X).sum(axis=0)))
-    assert sums.bias == pytest.approx(expected.bias, rel=0, abs=1e-14 * rows)
+    assert_sums_match_the_reference(X, y.astype(np.uint8))
     assert_agree(*train_both(X, y, "numba", learning_rate=stable_learning_rate(X, "mean"), epochs=8))
 
 
