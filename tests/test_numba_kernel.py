@@ -101,6 +101,29 @@ def test_each_path_over_many_chunks_matches_the_reference(monkeypatch, features,
     assert_agree(*train_both(X, y, "numba", learning_rate=stable_learning_rate(X, "mean"), epochs=8))
 
 
+# The column copy reads rows of up to LANE_FEATURES features through a flat view of C-contiguous X; rows
+# that are contiguous but not adjacent (every other row of X) it gathers column by column. Both, in the
+# gradient's pass and the curvature pass, over two chunks of each.
+@pytest.mark.parametrize("features", range(1, numba_fused.LANE_FEATURES + 1))
+@pytest.mark.parametrize("every_other_row", [False, True], ids=["C", "every-other-row"])
+def test_column_copy_of_narrow_rows_matches_the_reference(monkeypatch, features, every_other_row):
+    from fastlogreg.backends import pure_python
+
+    monkeypatch.setattr(numba_fused, "IN_LANES", False)
+    rows = numba_fused.curvature_rows(features) + 5
+    X, y = random_problem(2 * rows, features, seed=features)
+    X, y = (X[::2], y[::2]) if every_other_row else (X[:rows], y[:rows])
+    assert X.flags.c_contiguous != every_other_row and X.strides[1] == X.itemsize
+    labels = y.astype(np.uint8)
+    assert_sums_match_the_reference(X, labels)
+    w, b = np.linspace(-0.8, 0.6, features), 0.3
+    sums = numba_fused.curvature_sums((X, labels), w, b)
+    expected = pure_python.curvature_sums(pure_python.prepare(X, labels), w, b)
+    assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
+    np.testing.assert_allclose(sums.gradient, expected.gradient, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sums.hessian, expected.hessian, rtol=1e-12)
+
+
 GD, NEWTON = dict(learning_rate=0.01, epochs=5), dict(solver="newton")  # the descent kernels; the curvature pass
 # Gradient descent on each path of 3 features (whatever the CPU) and on the wide one; Newton's curvature
 # pass, which takes no lanes, on rows of 3 features and on wide rows.
