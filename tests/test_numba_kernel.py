@@ -101,24 +101,27 @@ def test_each_path_over_many_chunks_matches_the_reference(monkeypatch, features,
     assert_agree(*train_both(X, y, "numba", learning_rate=stable_learning_rate(X, "mean"), epochs=8))
 
 
-# The column copy reads rows of up to LANE_FEATURES features through a flat view of C-contiguous X; rows
-# that are contiguous but not adjacent (every other row of X) it gathers column by column. Both, in the
-# gradient's pass and the curvature pass, over two chunks of each.
+# The column copy reads rows of up to LANE_FEATURES features through a flat view of C-contiguous X (float32
+# in loops of its own); rows that are contiguous but not adjacent (every other row of X) it gathers column
+# by column. Each, in the gradient's pass and the curvature pass, over two chunks.
+NARROW_ROWS = [("C", "float64"), ("C", "float32"), ("every-other-row", "float64")]
+
+
 @pytest.mark.parametrize("features", range(1, numba_fused.LANE_FEATURES + 1))
-@pytest.mark.parametrize("every_other_row", [False, True], ids=["C", "every-other-row"])
-def test_column_copy_of_narrow_rows_matches_the_reference(monkeypatch, features, every_other_row):
+@pytest.mark.parametrize("layout, dtype", NARROW_ROWS, ids=[f"{layout}-{dtype}" for layout, dtype in NARROW_ROWS])
+def test_column_copy_of_narrow_rows_matches_the_reference(monkeypatch, features, layout, dtype):
     from fastlogreg.backends import pure_python
 
     monkeypatch.setattr(numba_fused, "IN_LANES", False)
     rows = numba_fused.curvature_rows(features) + 5
     X, y = random_problem(2 * rows, features, seed=features)
-    X, y = (X[::2], y[::2]) if every_other_row else (X[:rows], y[:rows])
-    assert X.flags.c_contiguous != every_other_row and X.strides[1] == X.itemsize
+    X, y = (X[::2], y[::2]) if layout == "every-other-row" else (X[:rows].astype(dtype), y[:rows])
+    assert X.flags.c_contiguous == (layout == "C") and X.strides[1] == X.itemsize
     labels = y.astype(np.uint8)
     assert_sums_match_the_reference(X, labels)
     w, b = np.linspace(-0.8, 0.6, features), 0.3
     sums = numba_fused.curvature_sums((X, labels), w, b)
-    expected = pure_python.curvature_sums(pure_python.prepare(X, labels), w, b)
+    expected = pure_python.curvature_sums(pure_python.prepare(X.astype(float), labels), w, b)
     assert sums.loss == pytest.approx(expected.loss, rel=1e-13, abs=0)
     np.testing.assert_allclose(sums.gradient, expected.gradient, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(sums.hessian, expected.hessian, rtol=1e-12)
