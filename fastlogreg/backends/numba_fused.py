@@ -344,9 +344,10 @@ LANE_FEATURES = 4  # written out for 1 to 4 features: a loop over the features i
 # rows, about even at 1,024, the lanes faster from 1,536 (3 features, Intel Xeon); a 12-row epoch 1.5x
 # (the lanes' padding and sums).
 LANE_MIN_ROWS = 1024
-# With AVX-512 only: built for AVX2 (16 vector registers, not 32) the lanes ran up to 2x slower than the
-# column copy at 1M rows (1 to 4 features, float64 and float32: slower in 14 of 15 alternated runs), on
-# the same Xeon with LLVM's znver1 target and AVX-512 off. They compile, and are tested, everywhere.
+# With AVX-512 only: with AVX2's 16 vector registers, not 32, the lanes' sums spill, and on an AVX2-only
+# AMD Zen 1 a parallel pass in lanes took 1.08-1.20x as long as through the column copy at 1M rows (1 to
+# 4 features; float32 1.16x; 100k x 3 1.32x), and with LANES = 8 or 4 about 1.8x as long as with 16.
+# They compile, and are tested, everywhere.
 IN_LANES = compiles_for_avx512()
 
 
