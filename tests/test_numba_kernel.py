@@ -102,8 +102,8 @@ def test_each_path_over_many_chunks_matches_the_reference(monkeypatch, features,
 
 
 # The column copy reads rows of up to LANE_FEATURES features through a flat view of C-contiguous X (float32
-# in loops of its own); rows that are contiguous but not adjacent (every other row of X) it gathers column
-# by column. Each, in the gradient's pass and the curvature pass, over two chunks.
+# rows of 3 in loops of their own); rows that are contiguous but not adjacent (every other row of X) it
+# gathers column by column. Each, in the gradient's pass and the curvature pass, over two chunks.
 NARROW_ROWS = [("C", "float64"), ("C", "float32"), ("every-other-row", "float64")]
 
 
