@@ -127,6 +127,26 @@ def test_column_copy_of_narrow_rows_matches_the_reference(monkeypatch, features,
     np.testing.assert_allclose(sums.hessian, expected.hessian, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_flat_rows_is_numpys_flat_view_of_c_contiguous_rows(dtype):
+    import numba
+
+    from fastlogreg.backends.numba_intrinsics import flat_rows
+
+    @numba.njit
+    def rows_of(X, start, stop):
+        return flat_rows(X, start, stop)
+
+    X = np.arange(35, dtype=dtype).reshape(7, 5)
+    for start, stop in [(0, 7), (2, 5), (6, 7), (3, 3)]:
+        rows = rows_of(X, start, stop)
+        np.testing.assert_array_equal(rows, X[start:stop].reshape(-1))
+        assert rows.dtype == X.dtype and np.shares_memory(rows, X) == (stop > start)
+    kept = rows_of(np.arange(35, dtype=dtype).reshape(7, 5), 1, 3)  # the view keeps its (otherwise freed) X alive
+    np.testing.assert_array_equal(kept, np.arange(5, 15, dtype=dtype))
+    assert rows_of(np.asfortranarray(X), 0, 7).size == 0  # other layouts: empty (their kernels never call it)
+
+
 GD, NEWTON = dict(learning_rate=0.01, epochs=5), dict(solver="newton")  # the descent kernels; the curvature pass
 # Gradient descent on each path of 3 features (whatever the CPU) and on the wide one; Newton's curvature
 # pass, which takes no lanes, on rows of 3 features and on wide rows.

@@ -3,14 +3,18 @@ LLVM may use, and a flat view of a C-contiguous array that still compiles for ot
 
 Each is a plain Python function (what runs under ``NUMBA_DISABLE_JIT=1``, so the kernels can be stepped
 through uncompiled) that compiled code replaces with a single LLVM bitcast, a function attribute, or a
-reshape that compiles for every layout.
+view built in place (and, for other layouts, an empty array, so that every layout compiles).
 """
 
+import functools
 from typing import Any
 
 import numpy as np
 from numba import types
+from numba.core import cgutils
+from numba.core.imputils import impl_ret_borrowed
 from numba.extending import intrinsic, overload
+from numba.np.arrayobj import make_array, populate_array
 
 
 def float_from_bits(bits):
@@ -85,6 +89,25 @@ def flat_rows(X, start, stop):
     return X[start:stop].reshape(-1)
 
 
+@intrinsic
+def _flat_view(typingctx, X):
+    """The 1-D view of all of a C-contiguous X. What X.reshape(-1) gives, without reshape's general
+    machinery: 17 ns a call (a dozenth of an epoch over the tutorial's 12 rows) against about 1."""
+    flat_type = X.copy(ndim=1, layout="C")
+
+    def codegen(context, builder, signature, args):
+        array = make_array(signature.args[0])(context, builder, args[0])
+        size = functools.reduce(builder.mul, cgutils.unpack_tuple(builder, array.shape))
+        flat = make_array(flat_type)(context, builder)
+        populate_array(
+            flat, data=array.data, shape=[size], strides=[array.itemsize], itemsize=array.itemsize,
+            meminfo=array.meminfo, parent=array.parent,
+        )  # fmt: skip
+        return impl_ret_borrowed(context, builder, flat_type, flat._getvalue())
+
+    return flat_type(X), codegen
+
+
 # Typed on its own, the implementation returns a new view, which numba allows only with reference
 # counting on (then inlined into kernels without it). Typed Any: "_nrt" is numba's private option.
 _REFERENCE_COUNTED: Any = {"_nrt": True}
@@ -93,5 +116,5 @@ _REFERENCE_COUNTED: Any = {"_nrt": True}
 @overload(flat_rows, inline="always", jit_options=_REFERENCE_COUNTED)
 def _flat_rows_compiled(X, start, stop):
     if X.layout == "C":
-        return lambda X, start, stop: X[start:stop].reshape(-1)
+        return lambda X, start, stop: _flat_view(X[start:stop])  # type: ignore[call-arg]  # numba supplies typingctx
     return lambda X, start, stop: X[0, 0:0]
