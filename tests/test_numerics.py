@@ -123,6 +123,15 @@ def test_newton_reaches_an_optimum_whose_weights_squared_overflow(backend, nba):
     assert result.loss == pytest.approx(expected.loss, rel=1e-12)
 
 
+def test_gradient_descent_takes_weights_whose_squares_overflow(backend):
+    # Worked by hand: at w = b = 0 on x = -1, 1 (labels 0, 1) the mean gradient is -1/2 for w and 0 for
+    # b, so one step of 2**520 lands on w = 2**519, which separates the rows with e^-|z| = 0: loss 0
+    # exactly. With l2=0 the penalty term must not be computed (0 * inf = NaN read as divergence).
+    result = fastlogreg.train([[-1.0], [1.0]], [0, 1], backend=backend, learning_rate=2.0**520, epochs=1)
+    assert result.weights.tolist() == [2.0**519] and result.bias == 0.0 and result.loss == 0.0
+    assert result.loss_history.tolist() == [pytest.approx(math.log(2), rel=1e-15)]
+
+
 def test_weights_past_float64_in_original_units_are_a_clear_error(backend):
     # A feature of order 1e-310 (subnormal) standardizes fine, but its weight in X's own units, ~0.4e310,
     # is past float64: an error, not weights of inf and an overflow RuntimeWarning
