@@ -218,9 +218,9 @@ def main(argv=None) -> int:
 
 
 def _train(args) -> int:
-    if args.plot:
+    if args.plot is not None:  # an empty name too: an error, not a file silently never written
         _check_plot_path(args.plot)  # before training, not after it
-    if args.save:
+    if args.save is not None:
         _check_folder("--save", args.save)
     if (args.x is None) != (args.y is None) or (args.x and args.csv):
         raise ValueError("give either a CSV or both --x FEATURES.npy and --y LABELS.npy")
@@ -262,7 +262,7 @@ def _train(args) -> int:
 
 def _predict(args) -> int:
     model = load(args.model)
-    if args.output:
+    if args.output is not None:
         _check_folder("--output", args.output)
     d = model.weights.shape[0]
     table = read_npy(args.csv) if args.csv.lower().endswith(".npy") else read_csv(args.csv, labelled=False)
@@ -382,7 +382,9 @@ def _naming_the_files(**files):
 
 
 def _check_folder(flag, path) -> None:
-    """The file ``path`` can be written: its folder exists, and it is not itself a folder."""
+    """The file ``path`` can be written: it has a name, its folder exists, and it is not itself a folder."""
+    if not path:
+        raise ValueError(f"{flag} needs a file name, got an empty one")
     folder = Path(path).parent
     if not folder.is_dir():
         problem = "is a file, not a folder" if folder.exists() else "does not exist"
