@@ -401,8 +401,11 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
         raise ValueError(f"unknown init {init!r}: use 'zeros', 'normal' or a (weights, bias) pair")
     if not (isinstance(init, (tuple, list)) and len(init) == 2):
         raise TypeError("init must be 'zeros', 'normal' or a (weights, bias) pair")
-    weights = _as_numeric_array(init[0], "init weights").astype(np.float64)  # a copy: caller's stays
-    bias = _as_numeric_array(init[1], "init bias").astype(np.float64)
+    weights, bias = _as_numeric_array(init[0], "init weights"), _as_numeric_array(init[1], "init bias")
+    for values, name in ((weights, "init weights"), (bias, "init bias")):
+        if values.dtype == np.bool_:  # as for every numeric setting: True is no starting value
+            raise TypeError(f"{name} must be real, got bool")
+    weights, bias = weights.astype(np.float64), bias.astype(np.float64)  # copies: the caller's stay
     if weights.ndim == 2 and weights.shape[1] == 1:
         weights = weights[:, 0]
     if weights.shape != (n_features,):
