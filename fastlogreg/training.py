@@ -76,7 +76,7 @@ def train(
     init : "zeros", "normal" or (weights, bias)
         Starting point. "normal" draws ``RandomState(random_state).randn(d, 1)`` then ``.randn(1, 1)``.
     random_state : None, int or numpy.random.RandomState
-        Seed for ``init="normal"``; ignored otherwise.
+        Seed for ``init="normal"``; checked always, used only there.
     dtype : {"float64", "float32"}
         The dtype X is held in while training; sums and parameters are always float64.
     l2 : float >= 0

@@ -121,6 +121,7 @@ def validate(
         callback=callback,
         callback_every=count(callback_every, "callback_every", minimum=1),
     )
+    check_random_state(random_state)
     # after flag(): np.bool_(True) asks for a bar too, and must not reach tqdm's import (after dask sent X out)
     if settings["progress"] and importlib.util.find_spec("tqdm") is None:
         raise ImportError("progress=True draws its bar with tqdm: pip install tqdm (or fastlogreg[progress])")
@@ -417,16 +418,23 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
     return weights, float(bias.reshape(()))
 
 
-def _legacy_random_state(random_state) -> np.random.RandomState:
-    if isinstance(random_state, np.random.RandomState):
-        return random_state
-    if random_state is None:
-        return np.random.RandomState()
+def check_random_state(random_state) -> None:
+    """None, an int in [0, 2**32) or a RandomState, whether or not init draws from it: a mistyped seed
+    is a mistake even where it goes unused."""
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         if not 0 <= int(random_state) < 2**32:
             raise ValueError(f"random_state must be between 0 and 2**32 - 1, got {random_state}")
-        return np.random.RandomState(int(random_state))
+        return
     raise TypeError(f"random_state must be None, an int or a numpy.random.RandomState, got {random_state!r}")
+
+
+def _legacy_random_state(random_state) -> np.random.RandomState:
+    """The RandomState of a checked random_state (None: one seeded by the operating system)."""
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    return np.random.RandomState(None if random_state is None else int(random_state))
 
 
 def is_dask_array(values) -> bool:

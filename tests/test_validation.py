@@ -84,6 +84,8 @@ REJECTED = [
     ),
     ("negative random_state", dict(init="normal", random_state=-1), ValueError, "random_state must be between 0"),
     ("random_state past 2**32", dict(init="normal", random_state=2**32), ValueError, "random_state must be between"),
+    ("random_state a string, unused", dict(random_state="42"), TypeError, "random_state must be None, an int"),
+    ("negative random_state, unused", dict(random_state=-1), ValueError, "random_state must be between 0"),
     ("generator X", dict(X=(row for row in X_OK)), TypeError, r"X is an iterator \(generator\).*list\(X\)"),
     ("iterator y", dict(y=iter(Y_OK)), TypeError, "y is an iterator"),
     (
