@@ -16,7 +16,11 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
    the last, negligible step is still taken (one more pass, counted as an iteration, when ``epochs``
-   leaves room for it), which squares the remaining error.
+   leaves room for it), which squares the remaining error. Where H was damped, damping shrinks the
+   decrement along the directions H cannot resolve, so the test takes the directions H resolves
+   (_falls); where the loss still falls along one it cannot (nearly collinear features: a feature beside
+   its float32 rounding), Newton stops, after CRAWLS iterations of damped steps that could only crawl
+   there, with ``converged=False`` and a warning that names the features.
 
 There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
 among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
@@ -66,6 +70,9 @@ OFFSET_RESOLUTION = 1e-10
 # cannot hold it: scores computed in X's units off by more than this are not the optimum's.
 SCORE_RESOLUTION = 1e-8
 DAMPING_START = 1e-10
+# Iterations in a row after which Newton stops crawling (_falls): every direction H resolves has converged,
+# and the loss still falls along one it does not, which damped steps cover 1e-4 of an iteration.
+CRAWLS = 3
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
 SEPARATED_LOSS = math.log(2.0)
@@ -144,6 +151,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
     gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
     last_step = None  # the last step taken: along a separating direction, it shows (_separating)
+    crawls = 0  # iterations in a row that could only crawl along directions H cannot resolve (_falls)
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -151,7 +159,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
-        step = newton_step(gradient, hessian)
+        step, damped = newton_step(gradient, hessian)
         with np.errstate(over="ignore", invalid="ignore"):
             slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if not (np.isfinite(step).all() and math.isfinite(slope)):  # curvature ~e^-700 against residuals of order 1
@@ -160,7 +168,11 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 "are hundreds of units on the wrong side, where the loss has almost no curvature; start nearer "
                 "the optimum (init='zeros', the default) or use solver='gd'"
             )
-        if -0.5 * slope <= tol * abs(loss):  # the predicted fall is negligible: the optimum, unless...
+        unresolved_fall = 0.0
+        if damped and not _saturated(gradient, hessian):  # damping understates the fall where H is singular
+            resolved_fall, unresolved_fall = _falls(gradient, hessian)
+            crawls = crawls + 1 if resolved_fall <= tol * abs(loss) < unresolved_fall else 0
+        if -0.5 * slope <= tol * abs(loss) or crawls == CRAWLS:  # the optimum, or as near as H resolves, unless...
             if _saturated(gradient, hessian):  # ...it is negligible only against a huge loss
                 raise FloatingPointError(
                     f"newton: at iteration {len(history)} (loss {loss:.10g}) every row's score is so far from 0 "
@@ -172,6 +184,9 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 return _fit(theta, loss, history, converged=False)
             if problem.l2 == 0 and last_step is not None and _separating(problem, last_step, hessian, gram, loss):
                 _warn_quasi_separated(loss)  # ...or the loss falls for ever, by ever less, as the weights grow
+                return _fit(theta, loss, history, converged=False)
+            if unresolved_fall > tol * abs(loss):  # ...or the loss falls on along a direction H cannot resolve
+                _warn_collinear(gradient, hessian, loss, unresolved_fall)
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
@@ -322,15 +337,26 @@ def _warn_unresolved(features: list[int]) -> None:
     )
 
 
+def _warn_collinear(gradient: np.ndarray, hessian: np.ndarray, loss: float, fall: float) -> None:
+    members = _collinear_members(gradient, hessian)
+    features, intercept = [j for j in members if j < len(gradient) - 1], len(gradient) - 1 in members
+    _warn(
+        f"newton stopped at loss {loss:.10g}, short of the optimum: feature(s) {features}"
+        f"{' and the intercept' if intercept else ''} are so nearly collinear that float64's Hessian cannot "
+        f"resolve their combination, yet the loss still falls along it (by at least {fall:.1g}), so the "
+        "returned weights are not the optimum's. Drop all but one of those features, or set l2 > 0 (a "
+        "different problem, with a resolvable optimum)"
+    )
+
+
 def _fit(theta, loss, history, *, converged) -> Fit:
     return Fit(theta[:-1].copy(), float(theta[-1]), float(loss), np.array(history, dtype=np.float64), converged)
 
 
-def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
-    """The step s with H s = -g, damped where H is (nearly) singular: see the module docstring."""
-    diagonal = np.diag(hessian)
-    unit = np.where(diagonal > 0, 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0)), 1.0)
-    scaled = hessian * unit[:, np.newaxis] * unit[np.newaxis, :]  # unit diagonal (or 0 for a zero column)
+def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The step s with H s = -g, damped where H is (nearly) singular (see the module docstring), and
+    whether it was."""
+    unit, scaled = _unit_diagonal(hessian)
     identity = np.eye(scaled.shape[0])
     damping = 0.0
     while True:
@@ -344,7 +370,41 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
     # numpy has no triangular solve: solve() factors again, which costs nothing next to a pass at these d
     scaled_step = np.linalg.solve(lower.T, np.linalg.solve(lower, -gradient * unit))
     with np.errstate(over="ignore"):  # a step past float64 is reported once, by newton()
-        return scaled_step * unit
+        return scaled_step * unit, damping > 0.0
+
+
+def _unit_diagonal(hessian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(u, H scaled to u_i H_ij u_j): a unit diagonal, or 0 for a zero column, so features of any units are alike."""
+    diagonal = np.diag(hessian)
+    unit = np.where(diagonal > 0, 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0)), 1.0)
+    return unit, hessian * unit[:, np.newaxis] * unit[np.newaxis, :]
+
+
+def _weak_directions(gradient: np.ndarray, hessian: np.ndarray):
+    """H's eigenvalues, eigenvectors (in unit-diagonal scaling) and the gradient along each, and which are
+    too weak for H to resolve: below MIN_PIVOT, where newton_step damps them."""
+    unit, scaled = _unit_diagonal(hessian)
+    values, vectors = np.linalg.eigh(scaled)
+    return values, vectors, vectors.T @ (gradient * unit), values < MIN_PIVOT
+
+
+def _falls(gradient: np.ndarray, hessian: np.ndarray) -> tuple[float, float]:
+    """How much further the loss falls, by Newton's model, along the directions H resolves, and at least
+    how much along those it does not. A weak direction's curvature is below MIN_PIVOT and H's rounding
+    (far less), so below 2 MIN_PIVOT: the fall along it, g^2 / 2 curvature, is at least g^2 / 4 MIN_PIVOT.
+    Where features only duplicate each other (or the intercept) exactly, g along them is rounding, some
+    1e-17, and that bound negligible; where they are nearly collinear (a feature and a rounded copy of it),
+    g is real, and Newton's damped steps crawl: 1e-4 of the way in an iteration."""
+    values, _, along, weak = _weak_directions(gradient, hessian)
+    resolved = 0.5 * float(np.sum(along[~weak] ** 2 / values[~weak]))
+    return resolved, float(np.sum(along[weak] ** 2)) / (4.0 * MIN_PIVOT)
+
+
+def _collinear_members(gradient: np.ndarray, hessian: np.ndarray) -> list[int]:
+    """The parameters (d: the bias) that make up the weak direction the loss falls most along."""
+    _, vectors, along, weak = _weak_directions(gradient, hessian)
+    direction = vectors[:, weak][:, np.argmax(np.abs(along[weak]))]
+    return [int(j) for j in np.flatnonzero(np.abs(direction) >= 0.1 * np.abs(direction).max())]
 
 
 def _line_search(evaluate, theta, loss, step, slope):
