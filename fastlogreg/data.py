@@ -125,8 +125,9 @@ def _what_else(path, start: bytes) -> str:
 def read_csv(path, *, labelled: bool = True) -> Table:
     """A CSV with a header row, numeric feature columns first and (if ``labelled``) the 0/1 label last.
 
-    Every mistake is a ValueError naming the file and the line: a cell that is not a finite number, a
-    label other than 0 or 1, a row of the wrong width, a field past the csv module's size limit.
+    Every mistake is a ValueError naming the file and the line: a first row of numbers (no header), a cell
+    that is not a finite number, a label other than 0 or 1, a row of the wrong width, a field past the csv
+    module's size limit.
     """
     path = Path(path)
     if path.suffix.lower() == ".npy":
@@ -146,6 +147,8 @@ def read_csv(path, *, labelled: bool = True) -> Table:
     if not rows:
         raise ValueError(f"{path}: the file is empty; expected a header row and data rows")
     header, body = [name.strip() for name in rows[0][1]], rows[1:]
+    if all(_is_number(name) for name in header):  # a data row: read as names, it would silently be lost
+        raise ValueError(f"{path}, line {rows[0][0]}: every field is a number; the first row must name the columns")
     if len(header) < 1 + labelled:
         needed = "one feature column and a label column" if labelled else "one feature column"
         raise ValueError(f"{path}: need at least {needed}, found {len(header)} column")
@@ -167,6 +170,14 @@ def read_csv(path, *, labelled: bool = True) -> Table:
         return Table(X=values, y=None, feature_names=header, label_name=None, lines=lines)
     check_csv_labels(path, values[:, -1], header[-1], lines)
     return Table(X=values[:, :-1], y=values[:, -1], feature_names=header[:-1], label_name=header[-1], lines=lines)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def label_text(value) -> str:

@@ -91,6 +91,7 @@ def test_csv_with_bom_blank_lines_and_no_table(tmp_path):
         ("a,b\n1,2\n", ["train", "bad.csv"], "only 0 and 1 labels, found 2"),
         ("a,b\n1,0,3\n", ["train", "bad.csv"], "line 2: 3 fields"),
         ("a\n1\n", ["train", "bad.csv"], "at least one feature column"),
+        ("1.0,2.0,1\n2.0,1.0,0\n", ["train", "bad.csv"], "line 1: every field is a number; the first row must"),
         (None, ["train", "--epochs", "ten"], "invalid int value"),
         (None, ["train", "--epochs", "-5"], "epochs must be >= 0"),
         (None, ["train", "--learning-rate", "0"], "learning_rate must be finite and > 0"),
