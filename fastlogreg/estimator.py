@@ -18,7 +18,7 @@ import numpy as np
 from .backends.numpy_vectorized import log1pexp_and_sigmoid
 from .result import labels, scores
 from .training import train
-from .validation import ArrayInput, check_features, label_vector
+from .validation import ArrayInput, as_host_array, check_features, label_vector
 
 # One source for the defaults: train()'s own signature.
 _DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(train).parameters.items()}
@@ -34,7 +34,7 @@ def _feature_names(X):
 
 def _class_labels(y) -> np.ndarray:
     """y as a vector of class labels; a missing one (NaN, None, pandas' NA) is a ValueError."""
-    y = label_vector(np.asarray(y))
+    y = label_vector(as_host_array(y, "y"))
     if y.dtype.kind == "f":
         missing = bool(np.isnan(y).any())
     else:  # object labels (a pandas categorical or string column): missing ones come as NaN, None or NA
@@ -189,7 +189,7 @@ class LogisticRegressionGD:
 
     def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Mean accuracy of ``predict(X)`` against y."""
-        predicted, y = self.predict(X), np.asarray(y)
+        predicted, y = self.predict(X), as_host_array(y, "y")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.shape != predicted.shape:  # == would broadcast a single label against every row

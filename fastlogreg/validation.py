@@ -447,6 +447,24 @@ def on_gpu(values) -> bool:
     return hasattr(values, "__cuda_array_interface__") or bool(getattr(values, "__cuda_ndarray__", False))
 
 
+def as_host_array(values, name: str) -> np.ndarray:
+    """np.asarray(values), of any dtype, with a clear error where that would drop or misread something:
+    sparse and masked arrays (a masked row in a list too), iterators, ragged nested lists."""
+    if hasattr(values, "toarray") and hasattr(values, "nnz"):  # scipy.sparse, without importing scipy
+        raise TypeError(f"{name} is a sparse matrix: sparse input is not supported; pass {name}.toarray()")
+    masked_rows = isinstance(values, (list, tuple)) and any(isinstance(row, np.ma.MaskedArray) for row in values)
+    if isinstance(values, np.ma.MaskedArray) or masked_rows:  # np.asarray would drop the mask
+        raise TypeError(f"{name} is a masked array: fill or drop the masked entries first")
+    if isinstance(values, Iterator):  # np.asarray would wrap it whole in one object
+        raise TypeError(f"{name} is an iterator ({type(values).__name__}): pass a list or an array, e.g. list({name})")
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError) as error:  # e.g. ragged nested lists
+        raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
+    except RuntimeError as error:  # e.g. a PyTorch tensor that requires grad
+        raise TypeError(f"{name} could not be read as an array: {error}") from None
+
+
 def _as_numeric_array(values, name: str, *, lazy: bool = False, device: bool = False):
     """An array of bool, integer or real floating dtype; a clear error for anything else.
 
@@ -466,18 +484,7 @@ def _as_numeric_array(values, name: str, *, lazy: bool = False, device: bool = F
             values = values.compute_chunk_sizes()
         _check_numeric_dtype(values.dtype, name)
         return values
-    if hasattr(values, "toarray") and hasattr(values, "nnz"):  # scipy.sparse, without importing scipy
-        raise TypeError(f"{name} is a sparse matrix: sparse input is not supported; pass {name}.toarray()")
-    if isinstance(values, np.ma.MaskedArray):
-        raise TypeError(f"{name} is a masked array: fill or drop the masked entries first")
-    if isinstance(values, Iterator):  # np.asarray would wrap it whole in one object
-        raise TypeError(f"{name} is an iterator ({type(values).__name__}): pass a list or an array, e.g. list({name})")
-    try:
-        array = np.asarray(values)
-    except (ValueError, TypeError) as error:  # e.g. ragged nested lists
-        raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
-    except RuntimeError as error:  # e.g. a PyTorch tensor that requires grad
-        raise TypeError(f"{name} could not be read as an array: {error}") from None
+    array = as_host_array(values, name)
     if array.dtype == object and array.size:
         array = _numbers_of(array, name)  # e.g. a pandas frame mixing bool, int and float columns
     _check_numeric_dtype(array.dtype, name)

@@ -135,6 +135,15 @@ def test_score_refuses_labels_that_do_not_match_the_rows(nba):
         named.score(X, np.array(["yes", "no", np.nan] * 4, dtype=object))
 
 
+def test_masked_labels_are_refused_not_read_through_their_mask(nba):
+    X, y = nba
+    masked = np.ma.array(y, mask=np.arange(12) < 4)  # np.asarray would drop the mask: all 12 labels used
+    with pytest.raises(TypeError, match="y is a masked array"):
+        LogisticRegressionGD(solver="gd", epochs=5).fit(X, masked)
+    with pytest.raises(TypeError, match="y is a masked array"):
+        LogisticRegressionGD(solver="gd", epochs=5).fit(X, y).score(X, masked)
+
+
 def test_probabilities_stay_positive_and_predictions_follow_the_sign_of_z(nba):
     model = LogisticRegressionGD(solver="gd", epochs=5).fit(nba[0][:, :1], nba[1])
     model.result_ = dataclasses.replace(model.result_, weights=np.array([1.0]), bias=0.0)  # z = x exactly

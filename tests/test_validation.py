@@ -67,6 +67,7 @@ REJECTED = [
     ("dtype None", dict(dtype=None), ValueError, "unsupported dtype None"),
     ("masked X", dict(X=np.ma.array(X_OK, mask=X_OK > 15)), TypeError, "X is a masked array"),
     ("masked y", dict(y=np.ma.array(Y_OK, mask=[0, 0, 1])), TypeError, "y is a masked array"),
+    ("masked rows of X", dict(X=[np.ma.array(row, mask=[1, 0]) for row in X_OK]), TypeError, "X is a masked array"),
     ("backend not a string", dict(backend=["numpy"]), ValueError, r"unknown backend \['numpy'\]"),
     ("random_state a float", dict(init="normal", random_state=1.5), TypeError, "random_state must be None, an int"),
     (
