@@ -17,7 +17,7 @@ import numpy as np
 
 from .backends import get_backend
 from .result import TrainResult
-from .solvers import SOLVER_FUNCTIONS, Monitor, OffsetFeatures, newton_centred
+from .solvers import SOLVER_FUNCTIONS, Monitor, OffsetFeatures, in_original_units, newton_centred
 from .standardization import Standardization
 from .validation import ArrayInput, validate
 
@@ -166,13 +166,13 @@ def train(
         if offsets is not None:  # out of the except block, whose traceback holds the data too
             del data  # first: on the cuda and dask backends it is a copy of X
             fit = newton_centred(chosen, weights, bias, problem, monitor, offsets)
-    weights, bias, loss = fit.weights, fit.bias, fit.loss  # finite: each solver raises where they would not be
     if problem.standardize:
-        weights, bias = standardization.to_original(weights, bias)
-    return TrainResult(
-        weights=weights,
-        bias=float(bias),
-        loss=float(loss),
+        fitted = "newton reached the optimum" if problem.solver == "newton" else "gradient descent converged"
+        fit = in_original_units(fit, standardization, f"{fitted} on standardized X")
+    return TrainResult(  # finite: each solver raises where the weights, bias or loss would not be
+        weights=fit.weights,
+        bias=float(fit.bias),
+        loss=float(fit.loss),
         loss_history=fit.loss_history,
         epochs_run=len(fit.loss_history),
         converged=fit.converged,

@@ -443,7 +443,7 @@ def test_a_feature_too_far_from_0_for_its_bias_gets_the_optimums_weights_and_a_w
     # converged=True at loss ln 2, far from the optimum). Centred, Newton finds the optimum, whose weights
     # come back exactly, but a bias of -1e12 w holds the scores only to ~1e-4: not the optimum's
     X, y, shifted = offset_problem(1e12)
-    with pytest.warns(ConvergenceWarning, match=r"feature\(s\) \[0\] centred.*the weights are the optimum's"):
+    with pytest.warns(ConvergenceWarning, match=r"feature\(s\) \[0\] centred.*the weights are as fitted"):
         result = fastlogreg.train(X, y, backend=backend, l2=l2)
     coef, intercept = sklearn_optimum(shifted, y, l2)
     assert not result.converged
@@ -452,11 +452,29 @@ def test_a_feature_too_far_from_0_for_its_bias_gets_the_optimums_weights_and_a_w
     assert result.bias + 1e12 * result.weights[0] == pytest.approx(intercept, abs=1e-3)
 
 
+def test_standardizing_a_feature_too_far_from_0_for_its_bias_gets_the_same_warning(backend):
+    # Standardized, Newton finds the optimum, but in X's units the bias carries the offset just the same:
+    # this said converged=True, with scores 3e-4 from the optimum's
+    X, y, shifted = offset_problem(1e12)
+    match = r"on standardized X, but in X's units the bias carries the means of feature\(s\) \[0\]"
+    with pytest.warns(ConvergenceWarning, match=match):
+        result = fastlogreg.train(X, y, backend=backend, standardize=True)
+    coef, intercept = sklearn_optimum(shifted, y, 0.0)
+    assert not result.converged
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-6)
+    assert result.loss == pytest.approx(objective(shifted, y, coef, intercept, 0.0), rel=1e-10, abs=0)
+    # 1e6 + u: the scores are the optimum's to 1e-10, and no warning
+    X, y, shifted = offset_problem(1e6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fastlogreg.train(X, y, backend=backend, standardize=True).converged
+
+
 def test_a_feature_one_rounding_from_constant_gets_the_same_warning(backend):
     # 1e12 or the next float64 up: its optimal weight (~-5e3) times 1e12 is past what a bias can carry
     X, y = random_problem(400, 1, seed=5)
     X = np.column_stack([np.where(np.arange(400) % 10 == 0, np.nextafter(1e12, 2e12), 1e12), X])
-    with pytest.warns(ConvergenceWarning, match="the weights are the optimum's"):
+    with pytest.warns(ConvergenceWarning, match="the weights are as fitted"):
         assert not fastlogreg.train(X, y, backend=backend).converged
 
 

@@ -9,7 +9,7 @@ instead raise ``OffsetFeatures``, for its caller to let go of that data and call
 
 from .gradient_descent import gradient_descent
 from .monitor import Fit, Monitor
-from .newton import ConvergenceWarning, OffsetFeatures, newton, newton_centred
+from .newton import ConvergenceWarning, OffsetFeatures, in_original_units, newton, newton_centred
 
 # train(solver=...) resolved ("auto" is validation's) -> the function that runs it
 SOLVER_FUNCTIONS = {"gd": gradient_descent, "newton": newton}
@@ -21,6 +21,7 @@ __all__ = [
     "Monitor",
     "OffsetFeatures",
     "gradient_descent",
+    "in_original_units",
     "newton",
     "newton_centred",
 ]

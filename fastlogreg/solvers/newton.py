@@ -222,17 +222,25 @@ def newton_centred(backend: Backend, weights, bias, problem, monitor: Monitor, f
     weights, bias = centring.to_standardized(weights, bias)
     data = backend.prepare(X, problem.y)
     fit = _newton(backend, data, weights, bias, dataclasses.replace(problem, X=X), monitor, may_centre=False)
-    weights, bias = centring.to_original(fit.weights, fit.bias)
-    # In X's units the bias carries sum_j w_j m_j, which float64 holds only to its rounding: every score
-    # computed from X and these parameters is off by up to that much.
-    score_error = float(np.finfo(np.float64).eps * (np.abs(weights) @ np.abs(centring.mean)))
+    return in_original_units(fit, centring, f"newton reached the optimum with feature(s) {features} centred")
+
+
+def in_original_units(fit: Fit, shift: Standardization, reached: str) -> Fit:
+    """``fit``, found on X shifted by ``shift`` (centred, or standardized), in X's units. The bias there
+    carries sum_j w_j m_j, which float64 holds only to its rounding: every score computed from X and these
+    parameters is off by up to that much. Where that is more than SCORE_RESOLUTION, a warning says so
+    (``reached``: who fitted, and on what) and the fit is marked not converged."""
+    weights, bias = shift.to_original(fit.weights, fit.bias)
+    carried = np.finfo(np.float64).eps * np.abs(weights) * np.abs(shift.mean)
+    score_error = float(carried.sum())
     if fit.converged and score_error > SCORE_RESOLUTION:
+        features = np.flatnonzero(carried >= 0.1 * carried.max()).tolist()
         _warn(
-            f"newton reached the optimum with feature(s) {features} centred, but in X's units the bias carries "
-            f"their means times their weights ({bias:.6g}), and float64 keeps the scores of these weights and "
-            f"bias only to about {score_error:.1g}: the weights are the optimum's, the scores not (the loss "
-            "reported is the optimum's, on centred X). For the optimum's scores, centre those features yourself "
-            "(X - X.mean(axis=0)) before training and predicting"
+            f"{reached}, but in X's units the bias carries the means of feature(s) {features} times their "
+            f"weights ({bias:.6g}), and float64 keeps the scores of these weights and bias only to about "
+            f"{score_error:.1g}: the weights are as fitted, the scores in X's units not (the loss reported is "
+            "measured on the shifted X). For those scores, centre the features yourself (X - X.mean(axis=0)) "
+            "before training and predicting"
         )
         return fit._replace(weights=weights, bias=float(bias), converged=False)
     return fit._replace(weights=weights, bias=float(bias))
