@@ -4,10 +4,11 @@ Each iteration is one fused pass over the rows that gives the loss, the gradient
 theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty on the weights. Then:
 
 1. the Newton step s solves H s = -g, by Cholesky on H scaled to a unit diagonal (so features of any
-   units are alike), with a little damping added only when H is singular or nearly so (a constant or
-   duplicated feature, or the flat loss of separable classes): the step stays finite, and exact copies
-   of a feature share its weight equally (a constant feature and the bias share theirs as rounding
-   leads the damped steps: the loss cannot tell them apart);
+   units are alike); where H is singular or nearly so (a constant, duplicated or nearly collinear
+   feature, or the flat loss of separable classes), along H's eigenvectors instead (newton_step): each
+   direction exactly where its curvature is above float64's rounding of H, not at all where the loss
+   cannot fall along it by ``tol`` (so exact copies of a feature keep equal shares of its weight, on
+   every backend), and damped where it can but its curvature is rounding;
 2. a backtracking line search halves the step until the loss falls enough (Armijo), starting below
    the longest step that could (the loss cannot fall below 0); the pass at each trial point already
    gives the next iteration's gradient and Hessian, so an accepted first trial costs one pass per
@@ -16,11 +17,11 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
    the last, negligible step is still taken (one more pass, counted as an iteration, when ``epochs``
-   leaves room for it), which squares the remaining error. Where H was damped, damping shrinks the
-   decrement along the directions H cannot resolve, so the test takes the directions H resolves
-   (_falls); where the loss still falls along one it cannot (nearly collinear features: a feature beside
-   its float32 rounding), Newton stops, after CRAWLS iterations of damped steps that could only crawl
-   there, with ``converged=False`` and a warning that names the features.
+   leaves room for it), which squares the remaining error. Where the loss still falls along a direction
+   whose curvature is rounding (features nearly collinear: a feature beside its float32 rounding, 1e-8
+   of it apart), the damped steps there only crawl, and no pass can tell how far the optimum is: once
+   every other direction has converged, Newton stops after CRAWLS such iterations, or at the test
+   above, with ``converged=False`` and a warning that names the features.
 
 There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
 among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
@@ -60,18 +61,23 @@ MAX_HALVINGS = 50
 # A step whose predicted fall is below rounding of the loss is accepted when the loss rises by no more
 # than rounding: at the optimum, no trial can do better than that.
 ROUNDING = 1e-13
-# Cholesky pivots of the unit-diagonal Hessian below this count as singular: damping is then added,
-# from DAMPING_START and a hundred times more until the pivots clear it.
+# Cholesky pivots of the unit-diagonal Hessian below this count as (nearly) singular: the step is then
+# solved along its eigenvectors instead (newton_step).
 MIN_PIVOT = 1e-12
+# Eigenvalues of the unit-diagonal Hessian below this many times float64's epsilon (or d + 1 times it,
+# where that is more) are its rounding: the curvature there is unknown, and steps along such a
+# direction are damped by WEAK_DAMPING (computed: 1e-16 to 1e-15 along exact copies, 5e-15 for features
+# 1e-7 of their spread apart, 1e-17 for 1e-8 apart, which float64 cannot resolve).
+ROUNDING_EPSILONS = 8.0
+WEAK_DAMPING = 1e-10
 # A feature whose weighted correlation with the intercept is 1 to within this is barely resolved from it
 # (an offset ~1e5 times its spread): Newton would crawl or stop short, so it centres the feature first.
 OFFSET_RESOLUTION = 1e-10
 # Centred, such a feature's weight can be right while the bias in X's units, which carries mean x weight,
 # cannot hold it: scores computed in X's units off by more than this are not the optimum's.
 SCORE_RESOLUTION = 1e-8
-DAMPING_START = 1e-10
-# Iterations in a row after which Newton stops crawling (_falls): every direction H resolves has converged,
-# and the loss still falls along one it does not, which damped steps cover 1e-4 of an iteration.
+# Iterations in a row after which Newton stops crawling (newton_step): the loss still falls along a
+# direction the Hessian cannot resolve, which its damped steps cover by 1e-4 or less an iteration.
 CRAWLS = 3
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
@@ -147,11 +153,12 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
     if offsets and may_centre and problem.epochs > 0:  # epochs=0 asks only for the start's loss
         raise OffsetFeatures(sorted(offsets))
-    unresolved = [j for j, resolution in offsets.items() if resolution < MIN_PIVOT]  # damped away
+    rounding = hessian_rounding(len(gradient))
+    unresolved = [j for j, resolution in offsets.items() if resolution < rounding]  # beyond what H resolves
     # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
     gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
     last_step = None  # the last step taken: along a separating direction, it shows (_separating)
-    crawls = 0  # iterations in a row that could only crawl along directions H cannot resolve (_falls)
+    crawls = 0  # iterations in a row that could only crawl along directions H cannot resolve (newton_step)
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
@@ -159,7 +166,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
-        step, damped = newton_step(gradient, hessian)
+        step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, negligible=tol * abs(loss))
         with np.errstate(over="ignore", invalid="ignore"):
             slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if not (np.isfinite(step).all() and math.isfinite(slope)):  # curvature ~e^-700 against residuals of order 1
@@ -168,10 +175,9 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 "are hundreds of units on the wrong side, where the loss has almost no curvature; start nearer "
                 "the optimum (init='zeros', the default) or use solver='gd'"
             )
-        unresolved_fall = 0.0
-        if damped and not _saturated(gradient, hessian):  # damping understates the fall where H is singular
-            resolved_fall, unresolved_fall = _falls(gradient, hessian)
-            crawls = crawls + 1 if resolved_fall <= tol * abs(loss) < unresolved_fall else 0
+        # converged as far as H resolves, while the loss still falls where it cannot: only a crawl is left
+        crawling = unresolved_fall and resolved_fall <= tol * abs(loss) and not _saturated(gradient, hessian)
+        crawls = crawls + 1 if crawling else 0
         if -0.5 * slope <= tol * abs(loss) or crawls == CRAWLS:  # the optimum, or as near as H resolves, unless...
             if _saturated(gradient, hessian):  # ...it is negligible only against a huge loss
                 raise FloatingPointError(
@@ -179,14 +185,14 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                     "that the loss has no curvature left (p(1-p) underflows to 0 on every row), so no Newton step "
                     "can be measured; start nearer the optimum (init='zeros', the default) or use solver='gd'"
                 )
-            if unresolved:  # ...or only because the step was damped
+            if unresolved:  # ...or only because the Hessian cannot tell those features from the intercept
                 _warn_unresolved(unresolved)
                 return _fit(theta, loss, history, converged=False)
             if problem.l2 == 0 and last_step is not None and _separating(problem, last_step, hessian, gram, loss):
                 _warn_quasi_separated(loss)  # ...or the loss falls for ever, by ever less, as the weights grow
                 return _fit(theta, loss, history, converged=False)
             if unresolved_fall > tol * abs(loss):  # ...or the loss falls on along a direction H cannot resolve
-                _warn_collinear(gradient, hessian, loss, unresolved_fall)
+                _warn_collinear(gradient, hessian, loss, unresolved_fall, problem.l2)
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
@@ -279,10 +285,11 @@ def _saturated(gradient, hessian) -> bool:
 def _offset_features(X, hessian) -> dict[int, float]:
     """{j: 1 - r_j^2} for the features that vary, but so little against their distance from 0 (1e12 + u,
     u in [0, 1]) that their weighted correlation r_j with the column of ones is 1 to within
-    OFFSET_RESOLUTION: the Hessian barely tells them from the intercept. Within MIN_PIVOT, newton_step damps
-    their direction away and the decrement would call any point the optimum; a little above it, Newton
-    crawls. A constant feature looks the same but is harmless (its weight is shared with the bias): the
-    columns so flagged, rarely any, are read to tell them apart."""
+    OFFSET_RESOLUTION: the Hessian barely tells them from the intercept. Below its rounding
+    (hessian_rounding) newton_step cannot resolve their direction from it at all, and the decrement would
+    call any point the optimum; a little above it, Newton crawls. A constant feature looks the same but is
+    harmless (its weight is shared with the bias): the columns so flagged, rarely any, are read to tell
+    them apart."""
     diagonal = np.diag(hessian)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # zero or huge sums: not flagged
         correlation = (hessian[:-1, -1] / np.sqrt(diagonal[:-1])) ** 2 / diagonal[-1]
@@ -345,15 +352,18 @@ def _warn_unresolved(features: list[int]) -> None:
     )
 
 
-def _warn_collinear(gradient: np.ndarray, hessian: np.ndarray, loss: float, fall: float) -> None:
+def _warn_collinear(gradient: np.ndarray, hessian: np.ndarray, loss: float, fall: float, l2: float) -> None:
     members = _collinear_members(gradient, hessian)
-    features, intercept = [j for j in members if j < len(gradient) - 1], len(gradient) - 1 in members
+    features = [j for j in members if j < len(gradient) - 1]
+    if len(features) < len(members):  # with the intercept: features too far from 0 for their spread
+        _warn_unresolved(features)
+        return
     _warn(
-        f"newton stopped at loss {loss:.10g}, short of the optimum: feature(s) {features}"
-        f"{' and the intercept' if intercept else ''} are so nearly collinear that float64's Hessian cannot "
-        f"resolve their combination, yet the loss still falls along it (by at least {fall:.1g}), so the "
-        "returned weights are not the optimum's. Drop all but one of those features, or set l2 > 0 (a "
-        "different problem, with a resolvable optimum)"
+        f"newton stopped at loss {loss:.10g}, short of the optimum: feature(s) {features} are so nearly "
+        "collinear that the curvature of the loss along their combination is below float64's rounding of "
+        f"the Hessian, yet the loss still falls along it (by at least {fall:.1g}), so the returned weights "
+        f"are not the optimum's. Drop all but one of those features, or {'raise l2' if l2 else 'set l2 > 0'} "
+        "(a different problem, with a resolvable optimum)"
     )
 
 
@@ -361,24 +371,49 @@ def _fit(theta, loss, history, *, converged) -> Fit:
     return Fit(theta[:-1].copy(), float(theta[-1]), float(loss), np.array(history, dtype=np.float64), converged)
 
 
-def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The step s with H s = -g, damped where H is (nearly) singular (see the module docstring), and
-    whether it was."""
+def newton_step(gradient: np.ndarray, hessian: np.ndarray, negligible: float) -> tuple[np.ndarray, float, float]:
+    """The step s with H s = -g (see the module docstring); the fall of the loss it predicts along the
+    directions H resolves; and at least how much further the loss falls along those H cannot resolve (0.0
+    where none carries a fall above ``negligible``).
+
+    H is scaled to a unit diagonal and factored by Cholesky. Where a pivot is below MIN_PIVOT (a constant
+    or duplicated feature, nearly collinear ones, the flat loss of separable classes) the step is solved
+    along H's eigenvectors instead, each direction by itself: exactly where its curvature is above
+    float64's rounding; not at all where the loss can fall along it by no more than ``negligible`` (the
+    gradient along exact copies is rounding, some 1e-17, so they keep their equal shares, and every
+    backend the same split); damped by WEAK_DAMPING where it can fall further but its curvature is
+    rounding: those crawl, and their least further fall is returned.
+    """
     unit, scaled = _unit_diagonal(hessian)
-    identity = np.eye(scaled.shape[0])
-    damping = 0.0
-    while True:
-        try:
-            lower = np.linalg.cholesky(scaled + damping * identity)
-            if np.min(np.diag(lower)) ** 2 >= MIN_PIVOT:
-                break
-        except np.linalg.LinAlgError:
-            pass
-        damping = DAMPING_START if damping == 0.0 else damping * 100.0
-    # numpy has no triangular solve: solve() factors again, which costs nothing next to a pass at these d
-    scaled_step = np.linalg.solve(lower.T, np.linalg.solve(lower, -gradient * unit))
-    with np.errstate(over="ignore"):  # a step past float64 is reported once, by newton()
-        return scaled_step * unit, damping > 0.0
+    try:
+        lower = np.linalg.cholesky(scaled)
+        singular = not np.min(np.diag(lower)) ** 2 >= MIN_PIVOT
+    except np.linalg.LinAlgError:
+        singular = True
+    if not singular:
+        # numpy has no triangular solve: solve() factors again, which costs nothing next to a pass at these d
+        scaled_step = np.linalg.solve(lower.T, np.linalg.solve(lower, -gradient * unit))
+        with np.errstate(over="ignore", invalid="ignore"):
+            resolved_fall, unresolved_fall = -0.5 * float(scaled_step @ (gradient * unit)), 0.0
+    else:
+        values, vectors, along = _eigen(gradient, unit, scaled)
+        rounding = hessian_rounding(len(values))
+        resolved = values >= rounding
+        with np.errstate(over="ignore", invalid="ignore"):  # a step past float64 is reported once, by newton()
+            # the most curvature a direction can have: its own where resolved, else below 2 x rounding
+            fall = along**2 / (2.0 * np.where(resolved, values, 2.0 * rounding))  # the least further fall
+            moves = (values >= MIN_PIVOT) | (fall > negligible)
+            curvature = np.where(resolved, values, np.maximum(values, 0.0) + WEAK_DAMPING)
+            scaled_step = vectors @ np.where(moves, -along / curvature, 0.0)
+            resolved_fall = float(np.sum(fall[moves & resolved]))
+            unresolved_fall = float(np.sum(fall[moves & ~resolved]))
+    with np.errstate(over="ignore"):
+        return scaled_step * unit, resolved_fall, unresolved_fall
+
+
+def hessian_rounding(size: int) -> float:
+    """The eigenvalues of a unit-diagonal Hessian of ``size`` parameters that are its rounding."""
+    return ROUNDING_EPSILONS * max(1.0, size / ROUNDING_EPSILONS) * float(np.finfo(np.float64).eps)
 
 
 def _unit_diagonal(hessian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -388,29 +423,17 @@ def _unit_diagonal(hessian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unit, hessian * unit[:, np.newaxis] * unit[np.newaxis, :]
 
 
-def _weak_directions(gradient: np.ndarray, hessian: np.ndarray):
-    """H's eigenvalues, eigenvectors (in unit-diagonal scaling) and the gradient along each, and which are
-    too weak for H to resolve: below MIN_PIVOT, where newton_step damps them."""
-    unit, scaled = _unit_diagonal(hessian)
+def _eigen(gradient, unit, scaled):
+    """The scaled Hessian's eigenvalues and eigenvectors, and the scaled gradient along each."""
     values, vectors = np.linalg.eigh(scaled)
-    return values, vectors, vectors.T @ (gradient * unit), values < MIN_PIVOT
-
-
-def _falls(gradient: np.ndarray, hessian: np.ndarray) -> tuple[float, float]:
-    """How much further the loss falls, by Newton's model, along the directions H resolves, and at least
-    how much along those it does not. A weak direction's curvature is below MIN_PIVOT and H's rounding
-    (far less), so below 2 MIN_PIVOT: the fall along it, g^2 / 2 curvature, is at least g^2 / 4 MIN_PIVOT.
-    Where features only duplicate each other (or the intercept) exactly, g along them is rounding, some
-    1e-17, and that bound negligible; where they are nearly collinear (a feature and a rounded copy of it),
-    g is real, and Newton's damped steps crawl: 1e-4 of the way in an iteration."""
-    values, _, along, weak = _weak_directions(gradient, hessian)
-    resolved = 0.5 * float(np.sum(along[~weak] ** 2 / values[~weak]))
-    return resolved, float(np.sum(along[weak] ** 2)) / (4.0 * MIN_PIVOT)
+    return values, vectors, vectors.T @ (gradient * unit)
 
 
 def _collinear_members(gradient: np.ndarray, hessian: np.ndarray) -> list[int]:
-    """The parameters (d: the bias) that make up the weak direction the loss falls most along."""
-    _, vectors, along, weak = _weak_directions(gradient, hessian)
+    """The parameters (d: the bias) that make up the direction of least curvature the loss falls most along."""
+    unit, scaled = _unit_diagonal(hessian)
+    values, vectors, along = _eigen(gradient, unit, scaled)
+    weak = values < MIN_PIVOT
     direction = vectors[:, weak][:, np.argmax(np.abs(along[weak]))]
     return [int(j) for j in np.flatnonzero(np.abs(direction) >= 0.1 * np.abs(direction).max())]
 
