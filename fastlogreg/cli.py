@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import importlib.util
 import os
@@ -250,6 +251,8 @@ def _train(args) -> int:
     )
     with _naming_the_files(X=args.x or args.csv, y=args.y or args.csv):
         result = training.train(table.X, table.y, **settings)
+    if table.lines is not None:  # a CSV's header names the features: predict checks its files' against them
+        result = dataclasses.replace(result, feature_names=tuple(table.feature_names))
     _say(report(table, result, max_rows=args.max_rows))
     if args.save:
         result.save(args.save)
@@ -273,6 +276,11 @@ def _predict(args) -> int:
             check_csv_labels(args.csv, y, table.feature_names[d], table.lines)
     elif X.shape[1] != d:
         raise ValueError(f"{args.csv}: {X.shape[1]} columns, but the model takes {d} features (plus an optional label)")
+    names = model.feature_names
+    if table.lines is not None and names is not None and table.feature_names[:d] != list(names):
+        raise ValueError(
+            f"{args.csv}: the columns {table.feature_names[:d]} are not the model's features {list(names)}"
+        )
     with _naming_the_files(X=args.csv, y=args.csv):
         probabilities = model.predict_proba(X)
         if y is not None:  # checked before anything is printed

@@ -18,18 +18,10 @@ import numpy as np
 from .backends.numpy_vectorized import log1pexp_and_sigmoid
 from .result import labels, scores
 from .training import train
-from .validation import ArrayInput, as_host_array, check_features, label_vector
+from .validation import ArrayInput, as_host_array, check_feature_names, check_features, feature_names_of, label_vector
 
 # One source for the defaults: train()'s own signature.
 _DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(train).parameters.items()}
-
-
-def _feature_names(X):
-    """A pandas frame's column names, when they are all strings (scikit-learn's rule); else None."""
-    columns = getattr(X, "columns", None)
-    if columns is None or not all(isinstance(name, str) for name in columns):
-        return None
-    return np.asarray(list(columns), dtype=object)
 
 
 def _class_labels(y) -> np.ndarray:
@@ -144,7 +136,7 @@ class LogisticRegressionGD:
     def fit(self, X: ArrayInput, y: ArrayInput) -> LogisticRegressionGD:
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        names = _feature_names(X)
+        names = feature_names_of(X)
         y = _class_labels(y)
         if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
             raise ValueError("Unknown label type: y is continuous; a classifier needs class labels")
@@ -167,7 +159,7 @@ class LogisticRegressionGD:
         self.n_features_in_ = self.result_.weights.shape[0]
         self.n_iter_ = self.result_.epochs_run
         if names is not None:
-            self.feature_names_in_ = names
+            self.feature_names_in_ = np.asarray(names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         return self
@@ -209,12 +201,7 @@ class LogisticRegressionGD:
 
     def _check_width(self, X):
         self._fitted()
-        names, fitted_names = _feature_names(X), getattr(self, "feature_names_in_", None)
-        if names is not None and fitted_names is not None and list(names) != list(fitted_names):
-            raise ValueError(
-                f"The feature names should match those that were passed during fit: got "
-                f"{list(names)}, fitted on {list(fitted_names)}"
-            )
+        check_feature_names(X, getattr(self, "feature_names_in_", None))
         X = check_features(X)
         if X.shape[1] != self._fitted().weights.shape[0]:
             raise ValueError(

@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from .backends.numpy_vectorized import log1pexp_and_sigmoid
-from .validation import ArrayInput, check_features, check_labels, real
+from .validation import ArrayInput, check_feature_names, check_features, check_labels, real
 
 FILE_FORMAT = "fastlogreg-model"
-FILE_FORMAT_VERSION = 2  # 2: the solver, and no learning rate for newton
+FILE_FORMAT_VERSION = 3  # 2: the solver, and no learning rate for newton; 3: the feature names
+READABLE_VERSIONS = {2, 3}  # a version 2 file has no feature names
 
 
 @dataclass(frozen=True, eq=False)  # no ==: comparing arrays field by field has no single truth value
@@ -38,13 +39,15 @@ class TrainResult:
     standardize: bool
     dtype: str
     version: str  # of fastlogreg, when it trained this model
+    # the columns' names where X had them (a pandas frame's, a CSV's header): X given with names must have
+    # these, in this order; None: X is read by position
+    feature_names: tuple[str, ...] | None = None
 
     # --- using the model -------------------------------------------------------------------------
 
     def decision_function(self, X: ArrayInput) -> np.ndarray:
         """The raw score z = X.w + b for each row of X (+-inf where it is beyond float64's range)."""
-        X = check_features(X, n_features=self.weights.shape[0])
-        return scores(X, self.weights, self.bias)
+        return scores(self._features(X), self.weights, self.bias)
 
     def predict_proba(self, X: ArrayInput) -> np.ndarray:
         """The probability of label 1 for each row of X, shape (n,)."""
@@ -59,16 +62,20 @@ class TrainResult:
 
     def score(self, X: ArrayInput, y: ArrayInput) -> float:
         """Accuracy: the fraction of rows whose predicted label equals y."""
-        X = check_features(X, n_features=self.weights.shape[0])
+        X = self._features(X)
         return float(np.mean(self.predict(X) == check_labels(y, n_rows=X.shape[0])))
 
     def log_loss(self, X: ArrayInput, y: ArrayInput) -> float:
         """Mean binary cross-entropy of the predicted probabilities (natural log; no L2 term)."""
-        X = check_features(X, n_features=self.weights.shape[0])
+        X = self._features(X)
         y = check_labels(y, n_rows=X.shape[0])
         # -log p = log(1 + e^-z) for label 1, -log(1 - p) = log(1 + e^z) for label 0: no inf - inf
         z = scores(X, self.weights, self.bias)
         return float(np.mean(log1pexp_and_sigmoid(np.where(y == 1, -z, z))[0]))
+
+    def _features(self, X: ArrayInput) -> np.ndarray:
+        check_feature_names(X, self.feature_names)
+        return check_features(X, n_features=self.weights.shape[0])
 
     # --- showing it ------------------------------------------------------------------------------
 
@@ -153,10 +160,11 @@ def load(path: str | os.PathLike[str]) -> TrainResult:
         raise ValueError(f"{path}: not a fastlogreg model file (not JSON: {type(error).__name__})") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ValueError(f"{path}: not a fastlogreg model file (no 'format': '{FILE_FORMAT}')")
-    if type(document.get("format_version")) is not int or document["format_version"] != FILE_FORMAT_VERSION:
-        raise ValueError(f"{path}: model file format {document.get('format_version')!r} is not supported")
+    version = document.get("format_version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        raise ValueError(f"{path}: model file format {version!r} is not supported")
     record = document.get("model")
-    expected = {f.name for f in fields(TrainResult)}
+    expected = {f.name for f in fields(TrainResult)} - ({"feature_names"} if version == 2 else set())
     if not isinstance(record, dict) or set(record) != expected:
         raise ValueError(f"{path}: damaged model file (the model's fields are not {sorted(expected)})")
     try:
@@ -211,6 +219,11 @@ def _model_from(record) -> TrainResult:
         raise ValueError(f"epochs_run {epochs_run} is more than epochs {epochs}")
     if finite("loss") < 0 or (history < 0).any():  # a log-loss (plus a penalty) is never negative
         raise ValueError("loss and loss_history must not be negative")
+    names = record.get("feature_names")  # none in a version 2 file
+    if names is not None and not (
+        isinstance(names, list) and len(names) == weights.size and all(isinstance(name, str) for name in names)
+    ):
+        raise ValueError(f"feature_names must be null or {weights.size} names (text), got {names!r}")
     return TrainResult(
         weights=weights,
         bias=finite("bias"),
@@ -228,4 +241,5 @@ def _model_from(record) -> TrainResult:
         standardize=flag(record["standardize"], "standardize"),
         dtype=choice("dtype", set(DTYPES)),
         version=record["version"],
+        feature_names=None if names is None else tuple(names),
     )

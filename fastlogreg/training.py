@@ -19,7 +19,7 @@ from .backends import get_backend
 from .result import TrainResult
 from .solvers import SOLVER_FUNCTIONS, Monitor, OffsetFeatures, in_original_units, newton_centred
 from .standardization import Standardization
-from .validation import ArrayInput, validate
+from .validation import ArrayInput, feature_names_of, validate
 
 # "mean" keeps the step size independent of the number of rows: with "sum" the gradient grows with n,
 # so a learning rate that works on 12 rows diverges on a million.
@@ -123,6 +123,7 @@ def train(
         Ctrl-C stops any run within about a second, on every backend (one that lands while numba
         compiles, on a first call, can be lost inside llvmlite: press it again).
     """
+    names = feature_names_of(X)  # before validation makes X an array
     problem = validate(
         X,
         y,
@@ -186,6 +187,7 @@ def train(
         standardize=problem.standardize,
         dtype=problem.dtype,
         version=_version(),
+        feature_names=names,
     )
 
 

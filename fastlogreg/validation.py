@@ -13,7 +13,7 @@ import math
 import numbers
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -174,6 +174,25 @@ def check_epochs(epochs) -> int:
             f"({8 * epochs / 2**30:,.0f} GiB here)"
         )
     return epochs
+
+
+def feature_names_of(X) -> tuple[str, ...] | None:
+    """A pandas frame's column names, when they are all strings (scikit-learn's rule); else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or not all(isinstance(name, str) for name in columns):
+        return None
+    return tuple(columns)
+
+
+def check_feature_names(X, fitted: Sequence[str] | None) -> None:
+    """X's column names, where it has them and the model was fitted on named columns, are the fitted ones in
+    their order: a frame's columns reordered would otherwise be read by position, a silent wrong answer."""
+    names = feature_names_of(X)
+    if names is not None and fitted is not None and list(names) != list(fitted):
+        raise ValueError(
+            f"The feature names should match those that were passed during fit: got {list(names)}, "
+            f"fitted on {list(fitted)}"
+        )
 
 
 def check_features(

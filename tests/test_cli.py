@@ -172,6 +172,17 @@ def test_predict_refuses_the_wrong_width_and_foreign_models(tmp_path):
     assert done.returncode == 2 and "2 columns, but the model takes 3 features" in done.stderr
     done = run(["predict", "two.csv", "two.csv"], cwd=tmp_path)
     assert done.returncode == 2 and "not a fastlogreg model file" in done.stderr
+    # the model remembers the training CSV's header: columns reordered, or others, are refused, not read by
+    # position (a label column beside the features is not one of them)
+    (tmp_path / "swapped.csv").write_text("rebound,avg_score,asist\n3,12,6\n")
+    (tmp_path / "labelled.csv").write_text("avg_score,rebound,label\n12,3,1\n")
+    for csv, columns in [
+        ("swapped.csv", "'rebound', 'avg_score', 'asist'"),
+        ("labelled.csv", "'avg_score', 'rebound', 'label'"),
+    ]:
+        done = run(["predict", "model.json", csv], cwd=tmp_path)
+        assert (done.returncode, done.stdout) == (2, "") and len(done.stderr.strip().splitlines()) == 1
+        assert f"the columns [{columns}] are not the model's features ['avg_score', 'rebound', 'asist']" in done.stderr
 
 
 def test_plot_writes_a_png(tmp_path):
@@ -297,7 +308,7 @@ def test_help_describes_both_solvers(tmp_path):
 
 def test_mistakes_found_before_any_output(tmp_path):
     run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
-    (tmp_path / "labels.csv").write_text("a,b,c,d\n1,2,3,5\n2,3,4,7\n")
+    (tmp_path / "labels.csv").write_text("avg_score,rebound,asist,d\n1,2,3,5\n2,3,4,7\n")
     done = run(["predict", "model.json", "labels.csv"], cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "") and "only 0 and 1 labels, found 5, 7" in done.stderr
     for plot, message in [("missing/loss.png", "does not exist"), ("loss.xyz", "unknown image format")]:
@@ -343,7 +354,9 @@ def test_predict_with_a_model_of_huge_weights_reports_no_nan(tmp_path):
     document = json.loads((tmp_path / "model.json").read_text())
     document["model"].update(weights=[1e308, 1e308, 1e308], bias=-1e308)
     (tmp_path / "model.json").write_text(json.dumps(document))
-    (tmp_path / "rows.csv").write_text("a,b,c,label\n1,1,-1,1\n3,-3,1,0\n-1,-1,0,0\n")  # z = 0, 0, -inf
+    (tmp_path / "rows.csv").write_text(
+        "avg_score,rebound,asist,label\n1,1,-1,1\n3,-3,1,0\n-1,-1,0,0\n"
+    )  # z = 0, 0, -inf
     done = run(["predict", "model.json", "rows.csv"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["probability", "0.5", "0.5", "0.0"]

@@ -91,6 +91,9 @@ DAMAGE = {
         document, loss_history=[-1.0] * len(document["model"]["loss_history"])
     ),
     "epochs beyond train()'s limit": lambda document: _model_with(document, epochs=10**30),
+    "too few feature names": lambda document: _model_with(document, feature_names=["a", "b"]),
+    "feature names not text": lambda document: _model_with(document, feature_names=[1, 2, 3]),
+    "feature names in a version 2 file": lambda document: json.dumps({**document, "format_version": 2}),
 }
 
 
@@ -100,6 +103,32 @@ def test_damaged_or_foreign_files_are_refused(trained, tmp_path, damage):
     (tmp_path / "bad.json").write_text(damage(json.loads((tmp_path / "good.json").read_text())))
     with pytest.raises(ValueError, match="model file"):
         fastlogreg.load(tmp_path / "bad.json")
+
+
+def test_feature_names_round_trip_and_are_checked(nba, tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(nba[0], columns=["avg_score", "rebound", "asist"])
+    trained = fastlogreg.train(frame, nba[1], backend="numpy")
+    assert trained.feature_names == ("avg_score", "rebound", "asist")
+    trained.save(tmp_path / "named.json")
+    loaded = fastlogreg.load(tmp_path / "named.json")
+    assert loaded.feature_names == trained.feature_names
+    # a frame's columns by name, in the fitted order; an array by position
+    np.testing.assert_allclose(loaded.predict_proba(frame), trained.predict_proba(nba[0]), rtol=1e-15)
+    for model in (trained, loaded):
+        with pytest.raises(ValueError, match="feature names should match"):
+            model.predict_proba(frame[["rebound", "avg_score", "asist"]])
+    assert fastlogreg.train(nba[0], nba[1], backend="numpy").feature_names is None
+
+
+def test_a_version_2_file_without_feature_names_still_loads(trained, tmp_path, nba):
+    trained.save(tmp_path / "model.json")
+    document = json.loads((tmp_path / "model.json").read_text())
+    del document["model"]["feature_names"]
+    (tmp_path / "old.json").write_text(json.dumps({**document, "format_version": 2}))
+    loaded = fastlogreg.load(tmp_path / "old.json")
+    assert loaded.feature_names is None
+    np.testing.assert_array_equal(loaded.predict_proba(nba[0]), trained.predict_proba(nba[0]))
 
 
 def test_a_newton_model_round_trips(nba, tmp_path):
