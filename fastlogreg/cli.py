@@ -225,6 +225,7 @@ def _train(args) -> int:
         _check_folder("--save", args.save)
     if (args.x is None) != (args.y is None) or (args.x and args.csv):
         raise ValueError("give either a CSV or both --x FEATURES.npy and --y LABELS.npy")
+    _check_distinct({"--save": args.save, "--plot": args.plot}, [args.csv, args.x, args.y])
     if args.x:
         table = read_npy(args.x, args.y)
     else:
@@ -267,6 +268,7 @@ def _predict(args) -> int:
     model = load(args.model)
     if args.output is not None:
         _check_folder("--output", args.output)
+    _check_distinct({"--output": args.output}, [args.model, args.csv])
     d = model.weights.shape[0]
     table = read_npy(args.csv) if args.csv.lower().endswith(".npy") else read_csv(args.csv, labelled=False)
     X, y = table.X, None
@@ -401,6 +403,21 @@ def _check_folder(flag, path) -> None:
         raise ValueError(f"{flag} {path}: the folder {folder} is not writable")
     if Path(path).is_dir():
         raise ValueError(f"{flag} {path}: a folder, not a file; give a file name")
+
+
+def _check_distinct(outputs: dict[str, str | None], inputs: list[str | None]) -> None:
+    """No file written is one read, or one written twice: either would be lost without a word."""
+    written: dict[Path, str] = {}
+    read = {Path(path).resolve() for path in inputs if path}
+    for flag, path in outputs.items():
+        if not path:
+            continue
+        where = Path(path).resolve()
+        if where in read:
+            raise ValueError(f"{flag} {path} is an input of this command: writing it would overwrite it")
+        if where in written:
+            raise ValueError(f"{flag} {path} is also {written[where]}'s file: one would overwrite the other")
+        written[where] = flag
 
 
 def _check_plot_path(path) -> None:

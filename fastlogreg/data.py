@@ -58,8 +58,11 @@ def make_nba_like(
 
     n_rows, n_features = count(n_rows, "n_rows", minimum=1), count(n_features, "n_features", minimum=1)
     dtype = check_dtype(dtype)
-    if isinstance(random_state, numbers.Integral) and not 0 <= int(random_state) < 2**128:
-        raise ValueError(f"random_state must be a non-negative int (or a numpy.random.Generator), got {random_state}")
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if not 0 <= int(random_state) < 2**128:
+            raise ValueError(f"random_state must be a non-negative int (or a Generator), got {random_state}")
+    elif not (random_state is None or isinstance(random_state, np.random.Generator)):
+        raise TypeError(f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}")
     rng = np.random.default_rng(random_state)
     rookies, _ = load_nba_rookie_draft()
     base = rookies[:, np.arange(n_features) % rookies.shape[1]]
@@ -149,6 +152,12 @@ def read_csv(path, *, labelled: bool = True) -> Table:
     header, body = [name.strip() for name in rows[0][1]], rows[1:]
     if all(_is_number(name) for name in header):  # a data row: read as names, it would silently be lost
         raise ValueError(f"{path}, line {rows[0][0]}: every field is a number; the first row must name the columns")
+    if "" in header:  # its cells would go into training unnamed, or fail as "='' is not a number"
+        column = header.index("") + 1
+        raise ValueError(
+            f"{path}, line {rows[0][0]}: column {column} has no name (a trailing comma? an index written by "
+            "pandas' to_csv, which index=False leaves out?)"
+        )
     if len(header) < 1 + labelled:
         needed = "one feature column and a label column" if labelled else "one feature column"
         raise ValueError(f"{path}: need at least {needed}, found {len(header)} column")

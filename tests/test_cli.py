@@ -92,6 +92,10 @@ def test_csv_with_bom_blank_lines_and_no_table(tmp_path):
         ("a,b\n1,0,3\n", ["train", "bad.csv"], "line 2: 3 fields"),
         ("a\n1\n", ["train", "bad.csv"], "at least one feature column"),
         ("1.0,2.0,1\n2.0,1.0,0\n", ["train", "bad.csv"], "line 1: every field is a number; the first row must"),
+        ("a,b,\n1,0,\n", ["train", "bad.csv"], "line 1: column 3 has no name (a trailing comma?"),
+        (",a,b\n0,1,0\n1,2,1\n", ["train", "bad.csv"], "line 1: column 1 has no name"),
+        ("a,b\n1,0\n2,1\n", ["train", "bad.csv", "--save", "bad.csv"], "--save bad.csv is an input of this command"),
+        (None, ["train", "--save", "same.png", "--plot", "same.png"], "--plot same.png is also --save's file"),
         (None, ["train", "--epochs", "ten"], "invalid int value"),
         (None, ["train", "--epochs", "-5"], "epochs must be >= 0"),
         (None, ["train", "--learning-rate", "0"], "learning_rate must be finite and > 0"),
@@ -308,6 +312,16 @@ def test_help_describes_both_solvers(tmp_path):
 
 def test_mistakes_found_before_any_output(tmp_path):
     run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
+    (tmp_path / "rookies.csv").write_text("avg_score,rebound,asist\n12,3,6\n")
+    for args in (
+        ["model.json", "rookies.csv", "--output", "model.json"],
+        ["model.json", "rookies.csv", "--output", "./rookies.csv"],
+    ):
+        done = run(["predict", *args], cwd=tmp_path)
+        assert (done.returncode, done.stdout) == (2, "") and "is an input of this command" in done.stderr
+    import fastlogreg
+
+    assert fastlogreg.load(tmp_path / "model.json").weights.shape == (3,)  # not overwritten
     (tmp_path / "labels.csv").write_text("avg_score,rebound,asist,d\n1,2,3,5\n2,3,4,7\n")
     done = run(["predict", "model.json", "labels.csv"], cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "") and "only 0 and 1 labels, found 5, 7" in done.stderr

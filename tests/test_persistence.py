@@ -121,6 +121,12 @@ def test_feature_names_round_trip_and_are_checked(nba, tmp_path):
     assert fastlogreg.train(nba[0], nba[1], backend="numpy").feature_names is None
 
 
+def test_a_file_saved_with_a_byte_order_mark_loads(trained, tmp_path, nba):
+    trained.save(tmp_path / "model.json")  # as some Windows editors save it again
+    (tmp_path / "bom.json").write_text("\ufeff" + (tmp_path / "model.json").read_text(), encoding="utf-8")
+    np.testing.assert_array_equal(fastlogreg.load(tmp_path / "bom.json").weights, trained.weights)
+
+
 def test_a_version_2_file_without_feature_names_still_loads(trained, tmp_path, nba):
     trained.save(tmp_path / "model.json")
     document = json.loads((tmp_path / "model.json").read_text())

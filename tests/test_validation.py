@@ -248,6 +248,13 @@ def test_make_nba_like_names_a_negative_random_state():
         fastlogreg.make_nba_like(10, random_state=-1)
 
 
+@pytest.mark.parametrize("seed", [1.5, True, "1"])
+def test_make_nba_like_refuses_a_random_state_of_another_type(seed):
+    # a bool, as train() refuses one; a float reached numpy's SeedSequence, whose message names neither
+    with pytest.raises(TypeError, match="random_state must be None, an int or a numpy.random.Generator"):
+        fastlogreg.make_nba_like(10, random_state=seed)
+
+
 def test_progress_without_tqdm_is_refused_for_numpys_true_too(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # as if tqdm were not installed
     for progress in (True, np.bool_(True)):
