@@ -209,7 +209,8 @@ def main(argv=None) -> int:
     except USER_ERRORS as error:
         if args.debug:
             raise
-        print(f"fastlogreg: error: {error}", file=sys.stderr)
+        one_line = str(error).replace("\r", "\\r").replace("\n", "\\n")  # a name read from a file may hold either
+        print(f"fastlogreg: error: {one_line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if args.debug:

@@ -27,6 +27,8 @@ _DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(tr
 def _class_labels(y) -> np.ndarray:
     """y as a vector of class labels; a missing one (NaN, None, pandas' NA) is a ValueError."""
     y = label_vector(as_host_array(y, "y"))
+    if y.dtype.kind == "c":  # as train() refuses them: 1+0j is no class label
+        raise ValueError("Complex data not supported: y's class labels must be real numbers, strings or bools")
     if y.dtype.kind == "f":
         missing = bool(np.isnan(y).any())
     else:  # object labels (a pandas categorical or string column): missing ones come as NaN, None or NA

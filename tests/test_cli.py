@@ -93,6 +93,7 @@ def test_csv_with_bom_blank_lines_and_no_table(tmp_path):
         ("a\n1\n", ["train", "bad.csv"], "at least one feature column"),
         ("1.0,2.0,1\n2.0,1.0,0\n", ["train", "bad.csv"], "line 1: every field is a number; the first row must"),
         ("a,b,\n1,0,\n", ["train", "bad.csv"], "line 1: column 3 has no name (a trailing comma?"),
+        ('a,"b\nc"\n1,2\n', ["train", "bad.csv"], "line 3: b\\nc=2; the label column must"),
         (",a,b\n0,1,0\n1,2,1\n", ["train", "bad.csv"], "line 1: column 1 has no name"),
         ("a,b\n1,0\n2,1\n", ["train", "bad.csv", "--save", "bad.csv"], "--save bad.csv is an input of this command"),
         (None, ["train", "--save", "same.png", "--plot", "same.png"], "--plot same.png is also --save's file"),

@@ -135,6 +135,12 @@ def test_score_refuses_labels_that_do_not_match_the_rows(nba):
         named.score(X, np.array(["yes", "no", np.nan] * 4, dtype=object))
 
 
+def test_complex_labels_are_refused_as_train_refuses_them(nba):
+    X, y = nba
+    with pytest.raises(ValueError, match="Complex data not supported: y's class labels"):
+        LogisticRegressionGD(solver="gd", epochs=5).fit(X, y.astype(complex))
+
+
 def test_masked_labels_are_refused_not_read_through_their_mask(nba):
     X, y = nba
     masked = np.ma.array(y, mask=np.arange(12) < 4)  # np.asarray would drop the mask: all 12 labels used
