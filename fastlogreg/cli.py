@@ -17,7 +17,7 @@ import numpy as np
 
 from . import training
 from .backends import BACKEND_NAMES, available_backends
-from .data import NBA_ROOKIE_DRAFT, bundled_path, check_csv_labels, make_nba_like, read_csv, read_npy
+from .data import NBA_ROOKIE_DRAFT, DataWarning, bundled_path, check_csv_labels, make_nba_like, read_csv, read_npy
 from .result import load
 from .solvers import ConvergenceWarning
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
@@ -199,6 +199,7 @@ def main(argv=None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)  # a fit that is not the optimum: say so
+            warnings.simplefilter("always", DataWarning)  # and a file read one way where it may mean another
             status = command(args)
         for warning in caught:
             print(f"fastlogreg: warning: {warning.message}", file=sys.stderr)
@@ -209,14 +210,22 @@ def main(argv=None) -> int:
     except USER_ERRORS as error:
         if args.debug:
             raise
-        one_line = str(error).replace("\r", "\\r").replace("\n", "\\n")  # a name read from a file may hold either
-        print(f"fastlogreg: error: {one_line}", file=sys.stderr)
+        print(f"fastlogreg: error: {_one_line(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if args.debug:
             raise
         print("fastlogreg: interrupted", file=sys.stderr)
         return 130  # the shell's status for a command ended by Ctrl-C (128 + SIGINT)
+
+
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines()'s
+
+
+def _one_line(text: str) -> str:
+    """``text`` with every character that str.splitlines() breaks at escaped: a name read from a file may
+    hold one."""
+    return "".join(repr(c)[1:-1] if c in LINE_BREAKS else c for c in text)
 
 
 def _train(args) -> int:
@@ -408,17 +417,27 @@ def _check_folder(flag, path) -> None:
 
 def _check_distinct(outputs: dict[str, str | None], inputs: list[str | None]) -> None:
     """No file written is one read, or one written twice: either would be lost without a word."""
-    written: dict[Path, str] = {}
-    read = {Path(path).resolve() for path in inputs if path}
+    written: dict[object, str] = {}
+    read = {_file_identity(path) for path in inputs if path}
     for flag, path in outputs.items():
         if not path:
             continue
-        where = Path(path).resolve()
-        if where in read:
+        identity = _file_identity(path)
+        if identity in read:
             raise ValueError(f"{flag} {path} is an input of this command: writing it would overwrite it")
-        if where in written:
-            raise ValueError(f"{flag} {path} is also {written[where]}'s file: one would overwrite the other")
-        written[where] = flag
+        if identity in written:
+            raise ValueError(f"{flag} {path} is also {written[identity]}'s file: one would overwrite the other")
+        written[identity] = flag
+
+
+def _file_identity(path: str) -> object:
+    """What tells two names of one file apart from two files: an existing file's device and inode (hard and
+    symbolic links too), else the absolute path with its links resolved (a loop left as it is)."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):  # no such file yet, a link loop, a NUL in the name
+        return os.path.realpath(path)
+    return (status.st_dev, status.st_ino)
 
 
 def _check_plot_path(path) -> None:

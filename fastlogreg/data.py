@@ -6,6 +6,7 @@ import csv
 import importlib.resources
 import math
 import numbers
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,10 @@ class Table:
     feature_names: list[str]
     label_name: str | None
     lines: list[int] | None = None  # the file's line number of each row (a CSV's), for messages
+
+
+class DataWarning(UserWarning):
+    """A file was read one way where it may have meant another (a first row of numbers read as names)."""
 
 
 def load_nba_rookie_draft() -> tuple[np.ndarray, np.ndarray]:
@@ -58,12 +63,15 @@ def make_nba_like(
 
     n_rows, n_features = count(n_rows, "n_rows", minimum=1), count(n_features, "n_features", minimum=1)
     dtype = check_dtype(dtype)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if not 0 <= int(random_state) < 2**128:
-            raise ValueError(f"random_state must be a non-negative int (or a Generator), got {random_state}")
-    elif not (random_state is None or isinstance(random_state, np.random.Generator)):
-        raise TypeError(f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}")
-    rng = np.random.default_rng(random_state)
+    wrong_type = f"random_state must be None, an int or a numpy.random.Generator, got {random_state!r}"
+    if isinstance(random_state, (bool, np.bool_)):  # as train() refuses one: a flag, not a seed
+        raise TypeError(wrong_type)
+    if isinstance(random_state, numbers.Integral) and not 0 <= int(random_state) < 2**128:
+        raise ValueError(f"random_state must be a non-negative int (or a Generator), got {random_state}")
+    try:  # and whatever else numpy's default_rng takes (a SeedSequence, a BitGenerator)
+        rng = np.random.default_rng(random_state)
+    except (TypeError, ValueError):  # a float or a string: numpy's message names neither random_state nor us
+        raise TypeError(wrong_type) from None
     rookies, _ = load_nba_rookie_draft()
     base = rookies[:, np.arange(n_features) % rookies.shape[1]]
     X = base[rng.integers(0, len(base), size=n_rows)]
@@ -128,9 +136,10 @@ def _what_else(path, start: bytes) -> str:
 def read_csv(path, *, labelled: bool = True) -> Table:
     """A CSV with a header row, numeric feature columns first and (if ``labelled``) the 0/1 label last.
 
-    Every mistake is a ValueError naming the file and the line: a first row of numbers (no header), a cell
-    that is not a finite number, a label other than 0 or 1, a row of the wrong width, a field past the csv
-    module's size limit.
+    Every mistake is a ValueError naming the file and the line: a column without a name, a cell that is not
+    a finite number, a label other than 0 or 1, a row of the wrong width, a field past the csv module's size
+    limit. A first row of numbers is read as the names (pandas writes 0, 1, 2 for unnamed columns), with a
+    warning, since it may be a data row of a file without a header.
     """
     path = Path(path)
     if path.suffix.lower() == ".npy":
@@ -150,8 +159,13 @@ def read_csv(path, *, labelled: bool = True) -> Table:
     if not rows:
         raise ValueError(f"{path}: the file is empty; expected a header row and data rows")
     header, body = [name.strip() for name in rows[0][1]], rows[1:]
-    if all(_is_number(name) for name in header):  # a data row: read as names, it would silently be lost
-        raise ValueError(f"{path}, line {rows[0][0]}: every field is a number; the first row must name the columns")
+    if all(_is_number(name) for name in header):  # names like pandas' 0, 1, 2, or a data row: say which it was read as
+        warnings.warn(
+            f"{path}, line {rows[0][0]}: every field is a number ({', '.join(header)}); read as the columns' names, "
+            "not as data. If it is data, add a header row naming the columns",
+            DataWarning,
+            stacklevel=2,
+        )
     if "" in header:  # its cells would go into training unnamed, or fail as "='' is not a number"
         column = header.index("") + 1
         raise ValueError(

@@ -112,7 +112,11 @@ class TrainResult:
         """Write the model to a JSON file (plain text; floats round-trip exactly)."""
         record = asdict(self)
         record.update(weights=self.weights.tolist(), loss_history=self.loss_history.tolist())
-        document = {"format": FILE_FORMAT, "format_version": FILE_FORMAT_VERSION, "model": record}
+        version = FILE_FORMAT_VERSION
+        if self.feature_names is None:  # what format 2 holds: fastlogreg before names reads the file too
+            version = 2
+            del record["feature_names"]
+        document = {"format": FILE_FORMAT, "format_version": version, "model": record}
         Path(path).write_text(json.dumps(document, indent=1) + "\n")
 
 

@@ -91,9 +91,9 @@ def test_csv_with_bom_blank_lines_and_no_table(tmp_path):
         ("a,b\n1,2\n", ["train", "bad.csv"], "only 0 and 1 labels, found 2"),
         ("a,b\n1,0,3\n", ["train", "bad.csv"], "line 2: 3 fields"),
         ("a\n1\n", ["train", "bad.csv"], "at least one feature column"),
-        ("1.0,2.0,1\n2.0,1.0,0\n", ["train", "bad.csv"], "line 1: every field is a number; the first row must"),
         ("a,b,\n1,0,\n", ["train", "bad.csv"], "line 1: column 3 has no name (a trailing comma?"),
         ('a,"b\nc"\n1,2\n', ["train", "bad.csv"], "line 3: b\\nc=2; the label column must"),
+        ('a,"b\u2028c"\n1,2\n', ["train", "bad.csv"], "line 2: b\\u2028c=2; the label column must"),
         (",a,b\n0,1,0\n1,2,1\n", ["train", "bad.csv"], "line 1: column 1 has no name"),
         ("a,b\n1,0\n2,1\n", ["train", "bad.csv", "--save", "bad.csv"], "--save bad.csv is an input of this command"),
         (None, ["train", "--save", "same.png", "--plot", "same.png"], "--plot same.png is also --save's file"),
@@ -311,6 +311,21 @@ def test_help_describes_both_solvers(tmp_path):
     assert "newton: stop when the Newton decrement" in train_help and f"(default {DEFAULT_TOL:g})" in train_help
 
 
+def test_a_header_of_numbers_is_read_as_names_with_a_warning(tmp_path):
+    # pandas writes 0, 1, 2 for unnamed columns; a file without a header starts with a data row instead:
+    # read as names either way, and said so on one line
+    (tmp_path / "numbered.csv").write_text("0,1\n1.0,0\n2.0,1\n3.0,1\n")
+    done = run(["train", "numbered.csv", "--save", "model.json", "--epochs", "3"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warning = "numbered.csv, line 1: every field is a number (0, 1); read as the columns' names, not as data"
+    assert [line for line in done.stderr.splitlines() if "every field" in line] == [
+        f"fastlogreg: warning: {warning}. If it is data, add a header row naming the columns"
+    ]
+    (tmp_path / "rows.csv").write_text("0\n1.5\n")
+    done = run(["predict", "model.json", "rows.csv"], cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.split()[0] == "probability", done.stderr
+
+
 def test_mistakes_found_before_any_output(tmp_path):
     run(["train", "--epochs", "3", "--save", "model.json"], cwd=tmp_path)
     (tmp_path / "rookies.csv").write_text("avg_score,rebound,asist\n12,3,6\n")
@@ -323,6 +338,9 @@ def test_mistakes_found_before_any_output(tmp_path):
     import fastlogreg
 
     assert fastlogreg.load(tmp_path / "model.json").weights.shape == (3,)  # not overwritten
+    os.link(tmp_path / "rookies.csv", tmp_path / "same_file.csv")  # another name of the same file
+    done = run(["predict", "model.json", "rookies.csv", "--output", "same_file.csv"], cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "") and "is an input of this command" in done.stderr
     (tmp_path / "labels.csv").write_text("avg_score,rebound,asist,d\n1,2,3,5\n2,3,4,7\n")
     done = run(["predict", "model.json", "labels.csv"], cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "") and "only 0 and 1 labels, found 5, 7" in done.stderr

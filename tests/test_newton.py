@@ -415,6 +415,30 @@ def test_a_feature_beside_a_rounded_copy_is_reported_short_of_the_optimum(backen
     assert result.loss > optimum * (1 + 1e-12)  # short of it by more than the default tol: not converged
 
 
+def test_features_1e7_of_their_spread_apart_reach_the_optimum(other_backend):
+    # Their difference's curvature (an eigenvalue ~5e-15 of the unit-diagonal Hessian) is above float64's
+    # rounding: solved along it, Newton reaches scikit-learn's optimum on the same X (weights near +-1e7),
+    # where its damped steps stopped 16% above it. (The reference sums rows in order: its Hessian's
+    # rounding hides that curvature, and it says so.)
+    rng = np.random.default_rng(0)
+    X, signal = rng.normal(size=(5000, 3)), rng.normal(size=5000)
+    y = (rng.random(5000) < 1 / (1 + np.exp(-(X @ [0.5, -1.0, 0.7] + signal)))).astype(float)
+    X = np.column_stack([X, X[:, 1] + 1e-7 * signal])
+    result = fastlogreg.train(X, y, backend=other_backend)
+    coef, intercept = sklearn_optimum(X, y, 0.0)
+    assert result.converged and result.epochs_run <= 10
+    assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-10, abs=0)
+
+
+def test_an_offset_copy_of_a_feature_is_called_collinear_with_the_intercept(backend):
+    # x and float32(x) + 1: their difference is the intercept's direction, to rounding; the advice is the
+    # collinear one (centring, the advice for features far from 0, would change nothing here)
+    X, y = random_problem(2000, 3, seed=8)
+    X = np.column_stack([X, X[:, 1].astype(np.float32) + 1.0])
+    with pytest.warns(ConvergenceWarning, match=r"feature\(s\) \[1, 3\] and the intercept are so nearly collinear"):
+        assert not fastlogreg.train(X, y, backend=backend).converged
+
+
 def test_a_feature_beside_a_rounded_copy_with_l2_reaches_the_optimum(backend):
     X, y, _ = beside_its_float32_copy()
     with warnings.catch_warnings():

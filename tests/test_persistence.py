@@ -55,6 +55,11 @@ def _model_with(document, **fields):
     return json.dumps({**document, "model": {**document["model"], **fields}})
 
 
+def _named(document, names):
+    """The document as format 3, whose models have feature names, with these."""
+    return json.dumps({**document, "format_version": 3, "model": {**document["model"], "feature_names": names}})
+
+
 def _without_bias(document):
     return json.dumps({**document, "model": {k: v for k, v in document["model"].items() if k != "bias"}})
 
@@ -91,9 +96,9 @@ DAMAGE = {
         document, loss_history=[-1.0] * len(document["model"]["loss_history"])
     ),
     "epochs beyond train()'s limit": lambda document: _model_with(document, epochs=10**30),
-    "too few feature names": lambda document: _model_with(document, feature_names=["a", "b"]),
-    "feature names not text": lambda document: _model_with(document, feature_names=[1, 2, 3]),
-    "feature names in a version 2 file": lambda document: json.dumps({**document, "format_version": 2}),
+    "too few feature names": lambda document: _named(document, ["a", "b"]),
+    "feature names not text": lambda document: _named(document, [1, 2, 3]),
+    "feature names in a version 2 file": lambda document: _model_with(document, feature_names=["a", "b", "c"]),
 }
 
 
@@ -111,6 +116,7 @@ def test_feature_names_round_trip_and_are_checked(nba, tmp_path):
     trained = fastlogreg.train(frame, nba[1], backend="numpy")
     assert trained.feature_names == ("avg_score", "rebound", "asist")
     trained.save(tmp_path / "named.json")
+    assert json.loads((tmp_path / "named.json").read_text())["format_version"] == 3
     loaded = fastlogreg.load(tmp_path / "named.json")
     assert loaded.feature_names == trained.feature_names
     # a frame's columns by name, in the fitted order; an array by position
@@ -127,12 +133,12 @@ def test_a_file_saved_with_a_byte_order_mark_loads(trained, tmp_path, nba):
     np.testing.assert_array_equal(fastlogreg.load(tmp_path / "bom.json").weights, trained.weights)
 
 
-def test_a_version_2_file_without_feature_names_still_loads(trained, tmp_path, nba):
+def test_a_model_without_feature_names_is_saved_as_format_2(trained, tmp_path, nba):
+    # the format fastlogreg wrote before names, which it still reads, and which older versions read too
     trained.save(tmp_path / "model.json")
     document = json.loads((tmp_path / "model.json").read_text())
-    del document["model"]["feature_names"]
-    (tmp_path / "old.json").write_text(json.dumps({**document, "format_version": 2}))
-    loaded = fastlogreg.load(tmp_path / "old.json")
+    assert document["format_version"] == 2 and "feature_names" not in document["model"]
+    loaded = fastlogreg.load(tmp_path / "model.json")
     assert loaded.feature_names is None
     np.testing.assert_array_equal(loaded.predict_proba(nba[0]), trained.predict_proba(nba[0]))
 

@@ -248,6 +248,12 @@ def test_make_nba_like_names_a_negative_random_state():
         fastlogreg.make_nba_like(10, random_state=-1)
 
 
+def test_make_nba_like_takes_what_numpys_default_rng_takes():
+    X, y = fastlogreg.make_nba_like(10, random_state=np.random.SeedSequence(5))
+    same, _ = fastlogreg.make_nba_like(10, random_state=np.random.default_rng(np.random.SeedSequence(5)))
+    np.testing.assert_array_equal(X, same)
+
+
 @pytest.mark.parametrize("seed", [1.5, True, "1"])
 def test_make_nba_like_refuses_a_random_state_of_another_type(seed):
     # a bool, as train() refuses one; a float reached numpy's SeedSequence, whose message names neither

@@ -192,7 +192,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 _warn_quasi_separated(loss)  # ...or the loss falls for ever, by ever less, as the weights grow
                 return _fit(theta, loss, history, converged=False)
             if unresolved_fall > tol * abs(loss):  # ...or the loss falls on along a direction H cannot resolve
-                _warn_collinear(gradient, hessian, loss, unresolved_fall, problem.l2)
+                _warn_collinear(gradient, hessian, loss, unresolved_fall, problem.l2, offsets)
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
@@ -352,18 +352,18 @@ def _warn_unresolved(features: list[int]) -> None:
     )
 
 
-def _warn_collinear(gradient: np.ndarray, hessian: np.ndarray, loss: float, fall: float, l2: float) -> None:
+def _warn_collinear(gradient, hessian, loss: float, fall: float, l2: float, offsets: dict[int, float]) -> None:
     members = _collinear_members(gradient, hessian)
-    features = [j for j in members if j < len(gradient) - 1]
-    if len(features) < len(members):  # with the intercept: features too far from 0 for their spread
+    features, intercept = [j for j in members if j < len(gradient) - 1], len(gradient) - 1 in members
+    if intercept and features and all(j in offsets for j in features):  # features too far from 0 for their spread
         _warn_unresolved(features)
         return
     _warn(
-        f"newton stopped at loss {loss:.10g}, short of the optimum: feature(s) {features} are so nearly "
-        "collinear that the curvature of the loss along their combination is below float64's rounding of "
-        f"the Hessian, yet the loss still falls along it (by at least {fall:.1g}), so the returned weights "
-        f"are not the optimum's. Drop all but one of those features, or {'raise l2' if l2 else 'set l2 > 0'} "
-        "(a different problem, with a resolvable optimum)"
+        f"newton stopped at loss {loss:.10g}, short of the optimum: feature(s) {features}"
+        f"{' and the intercept' if intercept else ''} are so nearly collinear that the curvature of the loss "
+        "along their combination is below float64's rounding of the Hessian, yet the loss still falls along "
+        f"it (by at least {fall:.1g}), so the returned weights are not the optimum's. Drop all but one of "
+        f"those features, or {'raise l2' if l2 else 'set l2 > 0'} (a different problem, with a resolvable optimum)"
     )
 
 
