@@ -176,7 +176,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 "the optimum (init='zeros', the default) or use solver='gd'"
             )
         # converged as far as H resolves, while the loss still falls where it cannot: only a crawl is left
-        crawling = unresolved_fall and resolved_fall <= tol * abs(loss) and not _saturated(gradient, hessian)
+        crawling = unresolved_fall > 0 and resolved_fall <= tol * abs(loss) and not _saturated(gradient, hessian)
         crawls = crawls + 1 if crawling else 0
         if -0.5 * slope <= tol * abs(loss) or crawls == CRAWLS:  # the optimum, or as near as H resolves, unless...
             if _saturated(gradient, hessian):  # ...it is negligible only against a huge loss
@@ -191,7 +191,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
             if problem.l2 == 0 and last_step is not None and _separating(problem, last_step, hessian, gram, loss):
                 _warn_quasi_separated(loss)  # ...or the loss falls for ever, by ever less, as the weights grow
                 return _fit(theta, loss, history, converged=False)
-            if unresolved_fall > tol * abs(loss):  # ...or the loss falls on along a direction H cannot resolve
+            if unresolved_fall > tol * abs(loss):  # ...or the loss still falls along a direction H cannot resolve
                 _warn_collinear(gradient, hessian, loss, unresolved_fall, problem.l2, offsets)
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
@@ -430,10 +430,10 @@ def _eigen(gradient, unit, scaled):
 
 
 def _collinear_members(gradient: np.ndarray, hessian: np.ndarray) -> list[int]:
-    """The parameters (d: the bias) that make up the direction of least curvature the loss falls most along."""
+    """The parameters (d: the bias) that make up the unresolved direction the loss falls most along."""
     unit, scaled = _unit_diagonal(hessian)
     values, vectors, along = _eigen(gradient, unit, scaled)
-    weak = values < MIN_PIVOT
+    weak = values < hessian_rounding(len(values))
     direction = vectors[:, weak][:, np.argmax(np.abs(along[weak]))]
     return [int(j) for j in np.flatnonzero(np.abs(direction) >= 0.1 * np.abs(direction).max())]
 
