@@ -34,6 +34,8 @@ CASES = {
     "two_rows": (2, 3, dict(learning_rate=0.1, epochs=20)),  # a block smaller than THREADS (numba_cuda.WARP)
     # rows labelled right with |z| near 20: each loss ~2e-9, kept only if no 20 is added to it first
     "confident_rows": ("confident", 1, dict(epochs=0, init=([1.0], 0.0), reduction="sum")),
+    # separable classes under l2 = 1e-30: an optimum at w ~ 64, every row's residual ~1e-28 (never p - 1)
+    "separable_tiny_l2": ("separable", 1, dict(l2=1e-30)),
     # a feature 1e8 + u, which Newton centres (on the host) before the GPU sees it
     "newton_offset": ("offset", 2, dict()),
 }
@@ -46,6 +48,8 @@ def _data(rows, features):
     if rows == "confident":  # one feature x = z, labels on the side z points to
         z = np.random.default_rng(3).uniform(18.0, 22.0, 40) * np.tile([1.0, -1.0], 20)
         return z[:, np.newaxis], (z > 0).astype(np.uint8)
+    if rows == "separable":
+        return np.array([[1.0], [-1.0], [2.0], [-2.0]]), np.array([1, 0, 1, 0], dtype=np.uint8)
     if rows == "offset":
         return _offset_problem()
     return _problem(rows, features)

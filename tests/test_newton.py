@@ -1,6 +1,7 @@
 """solver="newton" (and the defaults, which use it) reach scikit-learn's optimum on every backend."""
 
 import importlib
+import math
 import warnings
 
 import numpy as np
@@ -332,6 +333,29 @@ def test_nearly_separable_classes_reach_scikit_learns_optimum_without_a_warning(
     coef, intercept = sklearn_optimum(X, y, 0.0)
     assert result.converged
     assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-10, abs=0)
+
+
+def test_separable_classes_under_a_tiny_penalty_reach_its_optimum(backend):
+    # l2 = 1e-30 holds the weight near 64, where every row is right with p - y ~ 1e-28: residuals taken as
+    # differences p - 1 round to 0 from z > 37, and Newton stopped there, its objective 5e9 times the
+    # optimum's. The optimum: b = 0 by the data's symmetry, and w where the objective's derivative,
+    # -(e^-w / (1 + e^-w) + 2 e^-2w / (1 + e^-2w)) / 2 + l2 w, changes sign (bisection in plain floats).
+    X, y, l2 = np.array([[1.0], [-1.0], [2.0], [-2.0]]), np.array([1, 0, 1, 0]), 1e-30
+
+    def slope(w):
+        return -(math.exp(-w) / (1 + math.exp(-w)) + 2 * math.exp(-2 * w) / (1 + math.exp(-2 * w))) / 2 + l2 * w
+
+    low, high = 1.0, 200.0
+    for _ in range(100):
+        low, high = (low, (low + high) / 2) if slope((low + high) / 2) > 0 else ((low + high) / 2, high)
+    optimum = (math.log1p(math.exp(-low)) + math.log1p(math.exp(-2 * low))) / 2 + l2 / 2 * low**2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend, l2=l2)
+    assert result.converged
+    assert result.weights[0] == pytest.approx(low, rel=1e-9)
+    assert result.bias == pytest.approx(0.0, abs=1e-9)
+    assert result.loss == pytest.approx(optimum, rel=1e-9, abs=0)
 
 
 def test_newton_reads_X_for_separation_only_after_a_step_that_could_separate(monkeypatch):

@@ -308,9 +308,12 @@ def _kernels(d: int, threads: int) -> Kernels:
         y = float(label)
         e = math.exp(-abs(z))  # in (0, 1]: never overflows
         inverse = 1.0 / (1.0 + e)
-        p = inverse if z >= 0 else e * inverse
-        # max(z, 0) - y z first: exactly 0 for a row labelled right, whose small log1p then keeps its digits
-        return (max(z, 0.0) - y * z) + math.log1p(e), p - y, e * inverse * inverse
+        # as numba_fused._row_terms: t = |z| for a row labelled wrong, -|z| for one right; max(t, 0) = 0 for a
+        # row right, whose small log1p keeps its digits; p - y never as the difference p - 1 (0 from z > 37)
+        sign = 1.0 - 2.0 * y
+        t = sign * z
+        residual = sign * (inverse if t >= 0.0 else e * inverse)
+        return max(t, 0.0) + math.log1p(e), residual, e * inverse * inverse
 
     @cuda.jit(device=True, inline=True)
     def add_row(X, labels, z, i, sums):

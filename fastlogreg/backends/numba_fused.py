@@ -455,8 +455,8 @@ def _lane_total(sums, k):
 def _row_terms(z, y, e):
     """From a row's score z, its label y and e = e^-|z|: its loss log(1 + e^z) - y z less the term
     log(factor), which the chunk's sums take together (_summed_logs, or the lanes' products); its
-    residual p - y; the factor; and 1 / (1 + e). No logarithm per row: that was a third of an epoch's
-    arithmetic."""
+    residual p - y (y in {0, 1}); the factor; and 1 / (1 + e). No logarithm per row: that was a third of
+    an epoch's arithmetic."""
     one_plus_e = 1.0 + e
     inverse = 1.0 / one_plus_e
     # 1 + e = fl(1 + e) + rounding exactly (|e| <= 1), so log(1 + e) = log(fl(1 + e)) + rounding / (1 + e)
@@ -465,8 +465,15 @@ def _row_terms(z, y, e):
     # For small e, log1p(e) by its series instead, to a rounding relative to e, and a factor of one.
     series = e * (1.0 - e * (1.0 / 2.0 - e * (1.0 / 3.0 - e * (1.0 / 4.0 - e * (1.0 / 5.0 - e * (1.0 / 6.0))))))
     small = e < _SERIES_BELOW
-    loss = (max(z, 0.0) - y * z) + (series if small else rounding * inverse)
-    return loss, (inverse if z >= 0 else e * inverse) - y, 1.0 if small else one_plus_e, inverse
+    # With y in {0, 1}: s = 1 - 2y and t = s z, which is |z| for a row labelled wrong and -|z| for one right.
+    # log(1 + e^z) - y z = max(t, 0) + log(1 + e), and p - y = p for y = 0 and -(1 - p) for y = 1, that is
+    # s / (1 + e) for a row wrong, s e / (1 + e) for one right: never the difference p - 1, which rounds to
+    # 0 for a row confidently right (y = 1, z > 37), where it is -e / (1 + e).
+    sign = 1.0 - 2.0 * y
+    t = sign * z
+    loss = max(t, 0.0) + (series if small else rounding * inverse)
+    residual = sign * (inverse if t >= 0.0 else e * inverse)
+    return loss, residual, 1.0 if small else one_plus_e, inverse
 
 
 # Each factor of a product adds a rounding of about 1e-16 to its log, whatever the factor: for a row

@@ -14,8 +14,7 @@ def gradient_sums(data, weights, bias) -> Gradient:
     X, y = data
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the solver, once, for all
         z = X @ weights + bias  # weights are float64, so the product and z are float64 for either X dtype
-        losses, p, _ = _row_terms(z, y)
-        residual = p - y  # dloss/dz
+        losses, residual, _ = _row_terms(z, y)  # residual = dloss/dz
         return Gradient(float(np.sum(losses)), residual @ X, float(residual.sum()))
 
 
@@ -35,13 +34,12 @@ def curvature_sums(data, weights, bias) -> Curvature:
         rows, labels = X[start : start + block], y[start : start + block]
         with np.errstate(over="ignore", invalid="ignore"):
             z = rows @ weights + bias
-            losses, p, e = _row_terms(z, labels)
+            losses, residual, e = _row_terms(z, labels)
             curvature = e / (1.0 + e) ** 2  # p (1 - p), without the cancellation of 1 - p near p = 1
             weighted = rows * curvature[:, np.newaxis]  # diag(h) X for this block
             hessian[:d, :d] += rows.T @ weighted
             hessian[d, :d] += weighted.sum(axis=0)  # h . x_j: the bias against feature j
             hessian[d, d] += curvature.sum()
-            residual = p - labels
             loss += float(np.sum(losses))
             gradient += np.append(residual @ rows, residual.sum())
     hessian = np.tril(hessian) + np.tril(hessian, -1).T  # exactly symmetric, whatever BLAS rounded
@@ -55,12 +53,19 @@ def log1pexp_and_sigmoid(z):
 
 
 def _row_terms(z, y):
-    """The rows' losses log(1 + e^z) - y z, their p = 1/(1 + e^-z), and the e^-|z| both come from.
+    """The rows' losses log(1 + e^z) - y z, their residuals p - y (p = 1/(1 + e^-z)), and the e^-|z| both
+    come from.
 
-    log(1 + e^z) = max(z, 0) + log1p(e^-|z|), and max(z, 0) - y z goes first: it is exactly 0 for a row
-    labelled right, whose small log1p would otherwise be lost to rounding (0 from |z| > 37)."""
-    e, sigmoid = _exp_and_sigmoid(z)
-    return (np.maximum(z, 0.0) - y * z) + np.log1p(e), sigmoid, e
+    With s = 1 - 2y and t = s z (|z| for a row labelled wrong, -|z| for one right), the loss is
+    max(t, 0) + log1p(e^-|z|): its first term is exactly 0 for a row labelled right, so that row's small
+    log1p keeps its digits. The residual is p for y = 0 and -(1 - p) for y = 1, that is s / (1 + e) for a
+    row wrong and s e / (1 + e) for one right: never the difference p - 1, which rounds to 0 for a row
+    confidently right (z > 37), where it is -e / (1 + e)."""
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    inverse = 1.0 / (1.0 + e)
+    sign = 1.0 - 2.0 * y
+    t = sign * z
+    return np.maximum(t, 0.0) + np.log1p(e), sign * np.where(t >= 0, inverse, e * inverse), e
 
 
 def _exp_and_sigmoid(z):

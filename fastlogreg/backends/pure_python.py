@@ -35,9 +35,8 @@ def gradient_sums(data, weights, bias) -> Gradient:
         z = b
         for x_j, w_j in zip(x, w, strict=True):
             z += x_j * w_j  # z = w.x + b
-        row_loss, p = loss_and_sigmoid(z, y)
+        row_loss, residual = loss_and_residual(z, y)  # residual = dloss/dz
         loss += row_loss
-        residual = p - y  # dloss/dz
         for j, x_j in enumerate(x):
             grad_w[j] += residual * x_j
         grad_b += residual
@@ -57,9 +56,8 @@ def curvature_sums(data, weights, bias) -> Curvature:
         z = b
         for x_j, w_j in zip(x, w, strict=False):  # the features only: w has no entry for the 1
             z += x_j * w_j
-        row_loss, p = loss_and_sigmoid(z, y)
+        row_loss, residual = loss_and_residual(z, y)
         loss += row_loss
-        residual = p - y
         e = math.exp(-abs(z))
         curvature = e / (1.0 + e) ** 2  # d2loss/dz2 = p (1 - p), without 1 - p's cancellation as p nears 1
         for j in range(size):
@@ -72,12 +70,16 @@ def curvature_sums(data, weights, bias) -> Curvature:
     return Curvature(loss, np.array(gradient), np.array(hessian))
 
 
-def loss_and_sigmoid(z, y):
-    """A row's loss log(1 + e^z) - y z (= -y ln p - (1-y) ln(1-p)) and p = 1/(1 + e^-z), both from a
+def loss_and_residual(z, y):
+    """A row's loss log(1 + e^z) - y z (= -y ln p - (1-y) ln(1-p)) and its residual p - y, both from a
     single e^-|z| that cannot overflow."""
     e = math.exp(-abs(z))  # in (0, 1]
     # log(1+e^z) = max(z,0) + log(1 + e^-|z|). For a row labelled right, max(z,0) - y z is exactly 0, so
     # it goes first: added to max(z,0) first, a small log1p would be lost to rounding (0 from |z| > 37).
     loss = (max(z, 0.0) - y * z) + math.log1p(e)
-    sigmoid = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # the branch that never divides inf/inf
-    return loss, sigmoid
+    # p - y is p for y = 0 and -(1 - p) for y = 1, each 1/(1 + e) on one side of z = 0 and e/(1 + e) on the
+    # other (never inf/inf). Not p - 1, a difference: it rounds to 0 where it is -e/(1 + e) for a row
+    # confidently right (y = 1, z > 37), and Newton would stop there, short of the optimum.
+    if y == 0:
+        return loss, (1.0 if z >= 0 else e) / (1.0 + e)
+    return loss, -(e if z >= 0 else 1.0) / (1.0 + e)
