@@ -34,7 +34,7 @@ CASES = {
     "two_rows": (2, 3, dict(learning_rate=0.1, epochs=20)),  # a block smaller than THREADS (numba_cuda.WARP)
     # rows labelled right with |z| near 20: each loss ~2e-9, kept only if no 20 is added to it first
     "confident_rows": ("confident", 1, dict(epochs=0, init=([1.0], 0.0), reduction="sum")),
-    # separable classes under l2 = 1e-30: an optimum at w ~ 64, every row's residual ~1e-28 (never p - 1)
+    # separable classes under l2 = 1e-30: an optimum at w ~ 64, the rows' residuals 1e-28 and 3e-56 (not 0)
     "separable_tiny_l2": ("separable", 1, dict(l2=1e-30)),
     # a feature 1e8 + u, which Newton centres (on the host) before the GPU sees it
     "newton_offset": ("offset", 2, dict()),

@@ -336,7 +336,7 @@ def test_nearly_separable_classes_reach_scikit_learns_optimum_without_a_warning(
 
 
 def test_separable_classes_under_a_tiny_penalty_reach_its_optimum(backend):
-    # l2 = 1e-30 holds the weight near 64, where every row is right with p - y ~ 1e-28: residuals taken as
+    # l2 = 1e-30 holds the weight near 64, where every row is right, p - y 1e-28 or 3e-56: residuals taken as
     # differences p - 1 round to 0 from z > 37, and Newton stopped there, its objective 5e9 times the
     # optimum's. The optimum: b = 0 by the data's symmetry, and w where the objective's derivative,
     # -(e^-w / (1 + e^-w) + 2 e^-2w / (1 + e^-2w)) / 2 + l2 w, changes sign (bisection in plain floats).

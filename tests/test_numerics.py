@@ -61,20 +61,22 @@ def test_curvature_of_a_confident_row_has_no_cancellation(backend, z):
     np.testing.assert_allclose(sums.hessian, np.full((2, 2), 0.25 / math.cosh(z / 2) ** 2), rtol=1e-14)
 
 
-SCORES_AND_LABELS = [(20.0, 1), (36.0, 1), (40.0, 1), (300.0, 1), (-40.0, 0), (-700.0, 0), (5.0, 0)]  # (z, label)
+# (z, label): rows confidently right, then every other branch of p - y (right or wrong, either sign, z = 0)
+SCORES_AND_LABELS = [(20.0, 1), (36.0, 1), (40.0, 1), (300.0, 1), (-40.0, 0), (-700.0, 0)]
+SCORES_AND_LABELS += [(-20.0, 1), (5.0, 0), (40.0, 0), (0.0, 1), (0.0, 0)]
 
 
 @pytest.mark.parametrize(("z", "label"), SCORES_AND_LABELS)
-def test_residual_of_a_confident_row_to_the_last_bits(backend, z, label):
+def test_residual_of_a_confident_row_has_no_cancellation(backend, z, label):
     # p - y for one row (x = 1) at score z, against libm's 1 / (1 + e^-z) for label 0 and -1 / (1 + e^z)
     # for label 1: p - 1 taken as such loses digits once p nears 1, and every digit once p rounds to 1
     chosen = get_backend(backend)
     data = chosen.prepare(np.array([[1.0]]), np.array([label], dtype=np.uint8))
     exact = 1.0 / (1.0 + math.exp(-z)) if label == 0 else -1.0 / (1.0 + math.exp(z))
     gradient = chosen.gradient_sums(data, np.array([z]), 0.0)
-    np.testing.assert_allclose([gradient.weights[0], gradient.bias], [exact, exact], rtol=1e-14, atol=0)
+    np.testing.assert_allclose([gradient.weights[0], gradient.bias], [exact, exact], rtol=1e-15, atol=0)
     curvature = chosen.curvature_sums(data, np.array([z]), 0.0)
-    np.testing.assert_allclose(curvature.gradient, [exact, exact], rtol=1e-14, atol=0)
+    np.testing.assert_allclose(curvature.gradient, [exact, exact], rtol=1e-15, atol=0)
 
 
 def test_gradient_step_at_extreme_logit(backend):

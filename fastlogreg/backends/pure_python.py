@@ -74,12 +74,12 @@ def loss_and_residual(z, y):
     """A row's loss log(1 + e^z) - y z (= -y ln p - (1-y) ln(1-p)) and its residual p - y, both from a
     single e^-|z| that cannot overflow."""
     e = math.exp(-abs(z))  # in (0, 1]
-    # log(1+e^z) = max(z,0) + log(1 + e^-|z|). For a row labelled right, max(z,0) - y z is exactly 0, so
-    # it goes first: added to max(z,0) first, a small log1p would be lost to rounding (0 from |z| > 37).
-    loss = (max(z, 0.0) - y * z) + math.log1p(e)
-    # p - y is p for y = 0 and -(1 - p) for y = 1, each 1/(1 + e) on one side of z = 0 and e/(1 + e) on the
-    # other (never inf/inf). Not p - 1, a difference: it rounds to 0 where it is -e/(1 + e) for a row
-    # confidently right (y = 1, z > 37), and Newton would stop there, short of the optimum.
-    if y == 0:
-        return loss, (1.0 if z >= 0 else e) / (1.0 + e)
-    return loss, -(e if z >= 0 else 1.0) / (1.0 + e)
+    t = -z if y else z  # |z| for a row labelled wrong, -|z| for one labelled right
+    # log(1 + e^z) - y z = max(t, 0) + log(1 + e^-|z|). For a row labelled right max(t, 0) is exactly 0:
+    # added to max(z, 0) first instead, a small log1p would be lost to rounding (0 from |z| > 37).
+    loss = max(t, 0.0) + math.log1p(e)
+    # p - y is p for y = 0 and -(1 - p) for y = 1: 1/(1 + e) in size for a row labelled wrong, e/(1 + e)
+    # for one right. Not p - 1, a difference: it rounds to 0 where it is -e/(1 + e) for a row confidently
+    # right (y = 1, z > 37), and Newton would stop there, short of the optimum.
+    size = (1.0 if t >= 0 else e) / (1.0 + e)
+    return loss, -size if y else size
