@@ -142,7 +142,7 @@ def validate(
 
 def check_solver(solver, learning_rate) -> str:
     """ "gd" or "newton"; "auto" is gradient descent when a learning rate is given, Newton otherwise."""
-    if solver not in SOLVER_CHOICES:
+    if not isinstance(solver, str) or solver not in SOLVER_CHOICES:
         raise ValueError(f"unknown solver {solver!r}: use one of {', '.join(map(repr, SOLVER_CHOICES))}")
     if solver == "auto":
         return "newton" if learning_rate is None else "gd"
@@ -169,28 +169,38 @@ def check_dtype(dtype) -> str:
 def check_epochs(epochs) -> int:
     epochs = count(epochs, "epochs", minimum=0)
     if epochs > MAX_EPOCHS:
+        shown = f"{epochs:,}" if epochs < 10**18 else f"about 1e{len(str(epochs)) - 1}"
         raise ValueError(
-            f"epochs must be <= {MAX_EPOCHS:,}, got {epochs:,}: the loss history keeps 8 bytes per epoch "
-            f"({8 * epochs / 2**30:,.0f} GiB here)"
+            f"epochs must be <= {MAX_EPOCHS:,}, got {shown}: the loss history keeps 8 bytes per epoch, "
+            f"8 GB at that limit"
         )
     return epochs
 
 
 def feature_names_of(X) -> tuple[str, ...] | None:
-    """A pandas frame's column names, when they are all strings (scikit-learn's rule); else None."""
+    """A pandas frame's column names when they are all strings, None when none is (scikit-learn's rules);
+    names that mix strings with other types are a TypeError, since they could be read neither way."""
     columns = getattr(X, "columns", None)
-    if columns is None or not all(isinstance(name, str) for name in columns):
+    if columns is None:
         return None
-    return tuple(columns)
+    strings = [isinstance(name, str) for name in columns]
+    if any(strings) and not all(strings):
+        kinds = sorted({type(name).__name__ for name in columns})
+        raise TypeError(
+            f"X's column names mix strings with other types ({', '.join(kinds)}): make them all strings "
+            "(X.columns = X.columns.astype(str)) to have them checked, or all of another type"
+        )
+    return tuple(columns) if strings else None
 
 
 def check_feature_names(X, fitted: Sequence[str] | None) -> None:
-    """X's column names, where it has them and the model was fitted on named columns, are the fitted ones in
-    their order: a frame's columns reordered would otherwise be read by position, a silent wrong answer."""
+    """A frame given to a model fitted on named columns has those columns, in their order: its columns
+    reordered (or named otherwise) would be read by position, a silent wrong answer. Arrays, which have
+    no names, are read by position."""
     names = feature_names_of(X)
-    if names is not None and fitted is not None and list(names) != list(fitted):
+    if fitted is not None and hasattr(X, "columns") and (names is None or list(names) != list(fitted)):
         raise ValueError(
-            f"The feature names should match those that were passed during fit: got {list(names)}, "
+            f"The feature names should match those that were passed during fit: got {list(X.columns)}, "
             f"fitted on {list(fitted)}"
         )
 
@@ -233,14 +243,13 @@ def finite_features(X, dtype: str):
         return check_device_features(X, dtype)
     # A finite sum proves every entry finite without an n-by-d mask; only if it is not finite
     # (a NaN/inf, or mere overflow of large values) do we look entry by entry.
-    with np.errstate(over="ignore", invalid="ignore"):
-        if X.dtype.kind != "f":
-            total = 0.0
-        elif isinstance(X, np.ndarray):
-            total = sum(_side_by_side(np.sum, X))
-        else:  # a dask array: dask computes it
-            total = X.sum()
-    if not np.isfinite(total):
+    if X.dtype.kind != "f":
+        finite = True
+    elif isinstance(X, np.ndarray):
+        finite = math.isfinite(sum(_side_by_side(_quiet_sum, X)))
+    else:  # a dask array, checked by dask block by block (one block's mask at a time)
+        finite = bool(np.isfinite(X).all())
+    if not finite:
         bad = ~np.isfinite(X)
         if bad.any():
             row, col = np.argwhere(np.asarray(bad))[0]
@@ -251,7 +260,7 @@ def finite_features(X, dtype: str):
         peak, smallest = _magnitude_range(X)
         if peak > largest:
             raise ValueError(f"X has values beyond the {dtype} range (|x| > {largest:.3g})")
-        if smallest < normal:
+        if smallest < normal and dtype == "float32":  # float64 input may hold float64's subnormals too
             raise ValueError(
                 f"X has nonzero values below the {dtype} range (|x| < {normal:.3g}, smallest "
                 f"{smallest:.3g}), which {dtype} would round to a few digits or to 0; use dtype='float64' or rescale X"
@@ -259,6 +268,13 @@ def finite_features(X, dtype: str):
     if is_dask_array(X):
         return X.astype(DTYPES[dtype])
     return np.asarray(X, dtype=DTYPES[dtype])  # a view, not a copy, when the dtype already matches
+
+
+def _quiet_sum(block) -> float:
+    """The sum of a block's entries, inf or NaN without a warning where large finite values overflow it. (The
+    errstate is set here, in the thread that sums: NumPy keeps it per thread.)"""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sum(block))
 
 
 def _magnitude_range(X) -> tuple[float, float]:
@@ -404,7 +420,7 @@ def flag(value, name) -> bool:
 
 
 def check_reduction(reduction) -> str:
-    if reduction not in REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"unknown reduction {reduction!r}: use 'sum' or 'mean'")
     return reduction
 
@@ -514,17 +530,19 @@ def _numbers_of(array: np.ndarray, name: str) -> np.ndarray:
     """An object array of numbers as float64, pandas' missing value as NaN; as it is if anything else is in it."""
     if not all(isinstance(value, (numbers.Real, np.bool_)) or _is_pandas_na(value) for value in array.flat):
         return array  # refused by the dtype check as non-numeric
-    try:
-        return array.astype(np.float64)
-    except (TypeError, OverflowError):  # pandas.NA (a nullable Int64 column beside a float one), or a huge int
-        pass
-    numbers_only = np.empty(array.shape)
-    for index, value in np.ndenumerate(array):
+    # over="raise": a long double beyond float64's range is an error below, not an inf and a warning
+    with np.errstate(over="raise"):
         try:
-            numbers_only[index] = np.nan if _is_pandas_na(value) else value
-        except OverflowError:
-            digits, at = len(str(abs(int(value)))) - 1, ", ".join(map(str, index))
-            raise ValueError(f"{name} has a number too large for float64 (about 1e{digits}) at [{at}]") from None
+            return array.astype(np.float64)
+        except (TypeError, OverflowError, FloatingPointError):  # pandas.NA beside floats, or a huge number
+            pass
+        numbers_only = np.empty(array.shape)
+        for index, value in np.ndenumerate(array):
+            try:
+                numbers_only[index] = np.nan if _is_pandas_na(value) else value
+            except (OverflowError, FloatingPointError):
+                digits, at = len(str(abs(int(value)))) - 1, ", ".join(map(str, index))
+                raise ValueError(f"{name} has a number too large for float64 (about 1e{digits}) at [{at}]") from None
     return numbers_only
 
 

@@ -104,6 +104,7 @@ def test_csv_with_bom_blank_lines_and_no_table(tmp_path):
         (None, ["fly"], "invalid choice"),
         (None, ["train", "--max-rows", "-1"], "invalid count value"),
         (None, ["train", "--epochs", "10000000000000"], "fastlogreg: error:"),
+        (None, ["train", "--epochs", "1" + "0" * 400], "epochs must be <= 1,000,000,000, got about 1e400"),
         ("a,b\n1e200,1\n1,0\n", ["train", "bad.csv", "--learning-rate", "1"], "training diverged"),
     ],
 )

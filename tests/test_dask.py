@@ -114,6 +114,15 @@ def test_bad_dask_input_gets_the_same_errors(X, y, error, message):
         fastlogreg.train(X, y, backend="dask", solver="gd", epochs=2)
 
 
+def test_float16_blocks_whose_sum_overflows_are_checked_without_a_warning():
+    # the finiteness check runs in dask's threads, where np.errstate set around it would not reach
+    X = da.from_array(np.full((100, 2), 3000.0, dtype=np.float16), chunks=50)  # sums past float16's 65504
+    y = np.arange(100) % 2
+    reference = fastlogreg.train(np.full((100, 2), 3000.0), y, backend="python", solver="gd", learning_rate=1e-9)
+    result = fastlogreg.train(X, y, backend="dask", solver="gd", learning_rate=1e-9)
+    assert_agree(result, reference)
+
+
 def test_a_diverging_run_raises_without_runtime_warnings():
     # pytest turns warnings into errors here, so a RuntimeWarning from the update would fail this test
     X, y = make_nba_like(2000)

@@ -114,6 +114,26 @@ def test_feature_names_are_remembered_and_checked(nba):
     assert not hasattr(LogisticRegressionGD(solver="gd", epochs=5).fit(X, y), "feature_names_in_")
 
 
+def test_a_frame_whose_names_cannot_be_checked_is_refused(nba):
+    pd = pytest.importorskip("pandas")
+    X, y = nba
+    frame = pd.DataFrame(X, columns=["avg_score", "rebound", "asist"])
+    reordered = frame[["asist", "rebound", "avg_score"]]
+    # fitted on names: a frame reordered, with one name not a string, or with no string names at all, would
+    # be read by position, a silent wrong answer (probabilities of 0.99 where 0.56 is right)
+    mixed, numbered = reordered.rename(columns={"avg_score": 0}), pd.DataFrame(reordered.to_numpy())
+    for model in (LogisticRegressionGD(solver="gd", epochs=50).fit(frame, y), fastlogreg.train(frame, y, epochs=50)):
+        with pytest.raises(TypeError, match=r"column names mix strings with other types \(int, str\)"):
+            model.predict_proba(mixed)
+        with pytest.raises(ValueError, match=r"should match .*: got \[0, 1, 2\], fitted on \['avg_score'"):
+            model.predict_proba(numbered)
+    with pytest.raises(TypeError, match="column names mix strings"):  # nor can they be remembered at fit
+        LogisticRegressionGD(solver="gd", epochs=5).fit(mixed, y)
+    # fitted on a frame without string names, or on an array: read by position, as scikit-learn does
+    model = LogisticRegressionGD(solver="gd", epochs=50).fit(numbered, y)
+    np.testing.assert_array_equal(model.predict_proba(numbered), model.predict_proba(numbered.to_numpy()))
+
+
 def test_score_refuses_labels_that_do_not_match_the_rows(nba):
     X, y = nba
     model = LogisticRegressionGD(solver="gd", epochs=5).fit(X, y)

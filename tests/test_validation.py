@@ -77,6 +77,9 @@ REJECTED = [
         "random_state must be",
     ),
     ("epochs past the history's memory", dict(epochs=10**12), ValueError, "epochs must be <= 1,000,000,000"),
+    ("epochs past float64", dict(epochs=10**400), ValueError, "epochs must be <= 1,000,000,000, got about 1e400"),
+    ("solver a numpy string", dict(solver=np.array("gd")), ValueError, "unknown solver array"),
+    ("reduction a numpy string", dict(reduction=np.array("sum")), ValueError, "unknown reduction array"),
     (
         "int beyond float64 in X",
         dict(X=[[1.0, 2], [3, 10**400], [4, 5]]),
@@ -312,3 +315,34 @@ def test_large_inputs_are_checked_in_blocks_side_by_side_and_every_block_counts(
             fastlogreg.train(X, bad_y, backend="numpy", **FAST)
         with pytest.raises(ValueError, match=rf"NaN or infinity \(1 entries; first at row {row}, column 1\)"):
             fastlogreg.train(bad_X, y, backend="numpy", **FAST)
+
+
+def test_sums_of_large_finite_values_overflow_without_a_warning(monkeypatch):
+    # the check sums X to prove it finite: a sum of large values overflows, and must do so quietly, in the
+    # check's own threads too (NumPy keeps np.errstate per thread)
+    from fastlogreg import validation
+
+    X = np.full((1000, 2), 1e308)
+    X[::2] *= -0.5
+    y = np.arange(1000) % 2
+    monkeypatch.setattr(validation, "PARALLEL_CHECK_ENTRIES", 16)
+    monkeypatch.setattr(validation, "_check_threads", lambda: 2)
+    assert check_features(X) is X  # checked, finite, no copy
+    half = np.full((1000, 2), 60000.0, dtype=np.float16)  # its sum passes float16's largest, 65504
+    np.testing.assert_array_equal(check_features(half), 60000.0)
+    assert np.isfinite(fastlogreg.train(X / 1e300, y, backend="numpy", **FAST).loss)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).maxexp <= np.finfo(np.float64).maxexp, reason="long double is float64 here")
+def test_long_double_x_is_read_as_float64_does():
+    # subnormal in float64, and no reason to refuse: float64 input may hold them too
+    X = np.array([[1e-310, 1.0], [1.0, 2.0], [3.0, 0.5]])
+    as_float64 = fastlogreg.train(X, [0, 1, 1], **FAST)
+    as_long_double = fastlogreg.train(X.astype(np.longdouble), [0, 1, 1], **FAST)
+    np.testing.assert_array_equal(as_long_double.weights, as_float64.weights)
+    with pytest.raises(ValueError, match="beyond the float64 range"):
+        fastlogreg.train(np.array([[np.longdouble("1e400")], [1.0]]), [0, 1])
+    # in an object array, as a huge int is: named, without an overflow warning on the way
+    beyond = np.array([[np.longdouble("1e400")], [1.0]], dtype=object)
+    with pytest.raises(ValueError, match=r"X has a number too large for float64 \(about 1e400\) at \[0, 0\]"):
+        fastlogreg.train(beyond, [0, 1])
