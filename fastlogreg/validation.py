@@ -136,6 +136,7 @@ def validate(
         raise ValueError("standardize=True needs X on the host: standardize X on the GPU yourself, or pass it as NumPy")
     y = check_labels(y, n_rows=X.shape[0], lazy=lazy, device=backend == "cuda")  # a pass over y: 1/d of X's
     weights, bias = initial_weights(init, random_state, n_features=X.shape[1])
+    check_start_penalty(weights, settings["l2"])
     X = finite_features(X, settings["dtype"])  # last: the one pass over all of X
     return Problem(X=X, y=y, weights=weights, bias=bias, **settings)
 
@@ -451,6 +452,18 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
     if not (np.isfinite(weights).all() and np.isfinite(bias).all()):
         raise ValueError("init weights and bias must be finite")
     return weights, float(bias.reshape(()))
+
+
+def check_start_penalty(weights: np.ndarray, l2: float) -> None:
+    """The L2 penalty l2/2 |w|^2 at the start is finite: where it is not, no solver can take a step, and
+    the overflow would otherwise be reported as the data's or the learning rate's."""
+    with np.errstate(over="ignore"):
+        squares = float(weights @ weights)
+    if l2 > 0 and not math.isfinite(0.5 * l2 * squares):  # at l2=0 there is no penalty term at all
+        raise ValueError(
+            f"init weights up to {np.max(np.abs(weights)):.3g} make the L2 penalty l2/2 * |w|^2 overflow "
+            f"float64 (l2={l2:g}): start from smaller weights, or set l2=0"
+        )
 
 
 def check_random_state(random_state) -> None:

@@ -59,6 +59,12 @@ REJECTED = [
     ("init weights too long", dict(init=([0.1, 0.2, 0.3], 0.0)), ValueError, "init weights must have length 2"),
     ("init bias not scalar", dict(init=([0.1, 0.2], [0.0, 1.0])), ValueError, "init bias must be a single number"),
     ("init nan", dict(init=([0.1, np.nan], 0.0)), ValueError, "init weights and bias must be finite"),
+    (
+        "init whose penalty overflows",
+        dict(init=([1e160, 0.0], 0.0), l2=1.0),
+        ValueError,
+        r"init weights up to 1e\+160 make the L2 penalty l2/2 \* \|w\|\^2 overflow float64 \(l2=1\)",
+    ),
     ("init bias a bool", dict(init=([0.1, 0.2], True)), TypeError, "init bias must be real, got bool"),
     ("init weights bools", dict(init=([True, False], 0.0)), TypeError, "init weights must be real, got bool"),
     ("dtype float16", dict(dtype="float16"), ValueError, "unsupported dtype 'float16'"),
