@@ -146,7 +146,7 @@ def read_csv(path, *, labelled: bool = True) -> Table:
         raise ValueError(f"{path}: a .npy file, not a CSV; give .npy files as --x FEATURES.npy --y LABELS.npy")
     rows, start = [], 1  # each row with the line it starts on (a quoted field may span lines)
     with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's BOM is not a name
-        reader = csv.reader(file)
+        reader = csv.reader(file, strict=True)  # strict: a quote left open at the end is an error, not data
         try:
             for row in reader:
                 if row:
@@ -183,7 +183,7 @@ def read_csv(path, *, labelled: bool = True) -> Table:
             raise ValueError(f"{path}, line {line}: {len(row)} fields, but the header has {len(header)}")
         for column, cell in enumerate(row):
             try:
-                values[k, column] = float(cell)
+                values[k, column] = _number(cell)
             except ValueError:
                 raise ValueError(f"{path}, line {line}: {header[column]}={cell!r} is not a number") from None
             if not math.isfinite(values[k, column]):
@@ -195,9 +195,16 @@ def read_csv(path, *, labelled: bool = True) -> Table:
     return Table(X=values[:, :-1], y=values[:, -1], feature_names=header[:-1], label_name=header[-1], lines=lines)
 
 
+def _number(text: str) -> float:
+    """A cell's number, as float() reads it but without its underscores between digits (1_0 is no CSV's 10)."""
+    if "_" in text:
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
+
+
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        _number(text)
     except ValueError:
         return False
     return True
