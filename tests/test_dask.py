@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from problems import REFERENCE, assert_agree, random_problem, stable_learning_rate
+from problems import REFERENCE, assert_agree, random_problem, run_python, stable_learning_rate
 from tutorial_figures import LOSS_BEFORE, TUTORIAL
 
 import fastlogreg
@@ -121,6 +121,31 @@ def test_float16_blocks_whose_sum_overflows_are_checked_without_a_warning():
     reference = fastlogreg.train(np.full((100, 2), 3000.0), y, backend="python", solver="gd", learning_rate=1e-9)
     result = fastlogreg.train(X, y, backend="dask", solver="gd", learning_rate=1e-9)
     assert_agree(result, reference)
+
+
+def test_a_child_forked_after_its_parent_trained_on_dask_trains_there_too():
+    # dask's local threads live in module globals that a fork()ed child inherits without the threads:
+    # its first computation waited forever (so the wait has a deadline)
+    code = """
+        import multiprocessing
+        import numpy as np
+        import fastlogreg
+        from fastlogreg.data import make_nba_like
+
+        def fit(seed):
+            X, y = make_nba_like(10_000, random_state=seed)
+            return fastlogreg.train(X, y, backend="dask").weights
+
+        if __name__ == "__main__":
+            expected = [fit(seed) for seed in (1, 2)]  # in the main thread, as the hang needed
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                children = pool.map_async(fit, [1, 2]).get(timeout=60)
+            for mine, theirs in zip(expected, children):
+                np.testing.assert_array_equal(mine, theirs)
+            print("ok")
+    """
+    done = run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
 def test_a_diverging_run_raises_without_runtime_warnings():

@@ -87,6 +87,7 @@ DAMAGE = {
     ),
     "huge weight": lambda document: _model_with(document, weights=[10**400, 1, 2]),
     "deep nesting": lambda document: "[" * 100_000 + "]" * 100_000,
+    "an integer past Python's digit limit": lambda document: '{"format": 1' + "0" * 5000 + "}",
     "gd without a learning rate": lambda document: _model_with(document, learning_rate=None),
     "newton with a learning rate": lambda document: _model_with(document, solver="newton"),
     "newton without tol": lambda document: _model_with(document, solver="newton", learning_rate=None, tol=None),

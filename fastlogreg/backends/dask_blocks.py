@@ -10,14 +10,31 @@ computation, it runs on the active ``distributed.Client`` when there is one, the
 
 import math
 import os
+import threading
 import warnings
 
 import dask
 import dask.array as da
+import dask.threaded
 import numpy as np
 
 from .contract import Curvature, Gradient
 from .numba_fused import added_in_order, block_sums, curvature_block_sums, unpack_curvature
+
+
+def _new_threaded_pools_in_child() -> None:
+    """dask's threaded scheduler (dask's local threads, used when no distributed.Client is active) keeps
+    its thread pools in module globals: a fork()ed child inherits them without their threads, and its
+    first computation waits forever (plain dask does the same). Forgotten here, they are started afresh
+    in the child, so a child forked after its parent trained here trains too."""
+    threaded = dask.threaded
+    threaded.default_pool = None
+    threaded.pools.clear()
+    threaded.pools_lock = threading.Lock()  # it may have been held by another thread at the fork
+
+
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_new_threaded_pools_in_child)
 
 # NumPy input is cut into at least this many blocks per worker (so every worker has work), and into
 # blocks of at most this many bytes (so no task holds too much).
