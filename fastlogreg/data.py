@@ -146,7 +146,7 @@ def read_csv(path, *, labelled: bool = True) -> Table:
         raise ValueError(f"{path}: a .npy file, not a CSV; give .npy files as --x FEATURES.npy --y LABELS.npy")
     rows, start = [], 1  # each row with the line it starts on (a quoted field may span lines)
     with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's BOM is not a name
-        reader = csv.reader(file, strict=True)  # strict: a quote left open at the end is an error, not data
+        reader = csv.reader(file)
         try:
             for row in reader:
                 if row:
@@ -196,7 +196,8 @@ def read_csv(path, *, labelled: bool = True) -> Table:
 
 
 def _number(text: str) -> float:
-    """A cell's number, as float() reads it but without its underscores between digits (1_0 is no CSV's 10)."""
+    """A cell's number, as float() reads it; a ValueError for underscores between digits, which float()
+    accepts (1_0 is no CSV's 10)."""
     if "_" in text:
         raise ValueError(f"not a number: {text!r}")
     return float(text)

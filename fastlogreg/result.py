@@ -159,9 +159,12 @@ def scores(X, weights, bias) -> np.ndarray:
 def load(path: str | os.PathLike[str]) -> TrainResult:
     """Read a model written by ``TrainResult.save``; a damaged or foreign file raises ValueError."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8-sig"))  # -sig: an editor's BOM is no error
-    # ValueError: JSONDecodeError, UnicodeDecodeError, or an integer past Python's 4,300-digit limit
-    except (ValueError, RecursionError) as error:
+        text = Path(path).read_text(encoding="utf-8-sig")  # -sig: an editor's BOM is no error
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a fastlogreg model file (not JSON: UnicodeDecodeError)") from None
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, or an integer past Python's 4,300 digits
         raise ValueError(f"{path}: not a fastlogreg model file (not JSON: {type(error).__name__})") from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ValueError(f"{path}: not a fastlogreg model file (no 'format': '{FILE_FORMAT}')")

@@ -170,10 +170,11 @@ def check_dtype(dtype) -> str:
 def check_epochs(epochs) -> int:
     epochs = count(epochs, "epochs", minimum=0)
     if epochs > MAX_EPOCHS:
-        shown = f"{epochs:,}" if epochs < 10**18 else f"about 1e{len(str(epochs)) - 1}"
+        # math.log10, not str(): Python's str() of an int stops at 4,300 digits
+        shown = f"{epochs:,}" if epochs < 10**18 else f"about 1e{int(math.log10(epochs))}"
         raise ValueError(
             f"epochs must be <= {MAX_EPOCHS:,}, got {shown}: the loss history keeps 8 bytes per epoch, "
-            f"8 GB at that limit"
+            f"{8 * MAX_EPOCHS / 1e9:g} GB at that limit"
         )
     return epochs
 
@@ -191,7 +192,7 @@ def feature_names_of(X) -> tuple[str, ...] | None:
             f"X's column names mix strings with other types ({', '.join(kinds)}): make them all strings "
             "(X.columns = X.columns.astype(str)) to have them checked, or all of another type"
         )
-    return tuple(columns) if strings else None
+    return tuple(columns) if any(strings) else None
 
 
 def check_feature_names(X, fitted: Sequence[str] | None) -> None:
@@ -554,7 +555,7 @@ def _numbers_of(array: np.ndarray, name: str) -> np.ndarray:
             try:
                 numbers_only[index] = np.nan if _is_pandas_na(value) else value
             except (OverflowError, FloatingPointError):
-                digits, at = len(str(abs(int(value)))) - 1, ", ".join(map(str, index))
+                digits, at = int(math.log10(abs(int(value)))), ", ".join(map(str, index))  # log10: see check_epochs
                 raise ValueError(f"{name} has a number too large for float64 (about 1e{digits}) at [{at}]") from None
     return numbers_only
 

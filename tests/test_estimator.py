@@ -129,9 +129,24 @@ def test_a_frame_whose_names_cannot_be_checked_is_refused(nba):
             model.predict_proba(numbered)
     with pytest.raises(TypeError, match="column names mix strings"):  # nor can they be remembered at fit
         LogisticRegressionGD(solver="gd", epochs=5).fit(mixed, y)
-    # fitted on a frame without string names, or on an array: read by position, as scikit-learn does
-    model = LogisticRegressionGD(solver="gd", epochs=50).fit(numbered, y)
-    np.testing.assert_array_equal(model.predict_proba(numbered), model.predict_proba(numbered.to_numpy()))
+
+
+@pytest.mark.parametrize("columns", ["numbered", "multi-level"])
+def test_a_frame_without_string_names_is_read_as_an_array_is(nba, tmp_path, columns):
+    # as in scikit-learn: no names kept (a frame's 0, 1, 2 or tuples would be refused by the model file)
+    pd = pytest.importorskip("pandas")
+    X, y = nba
+    frame = pd.DataFrame(X)
+    if columns == "multi-level":
+        frame.columns = pd.MultiIndex.from_tuples([("a", "x"), ("a", "y"), ("b", "x")])
+    model = LogisticRegressionGD(solver="gd", epochs=50).fit(frame, y)
+    assert not hasattr(model, "feature_names_in_")
+    np.testing.assert_allclose(model.predict_proba(frame), model.predict_proba(X), rtol=1e-14)  # frame: F-order
+    result = fastlogreg.train(frame, y, epochs=50)
+    assert result.feature_names is None
+    result.save(tmp_path / "model.json")
+    loaded = fastlogreg.load(tmp_path / "model.json")
+    np.testing.assert_allclose(loaded.predict_proba(frame), result.predict_proba(X), rtol=1e-14)
 
 
 def test_score_refuses_labels_that_do_not_match_the_rows(nba):

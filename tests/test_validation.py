@@ -84,6 +84,7 @@ REJECTED = [
     ),
     ("epochs past the history's memory", dict(epochs=10**12), ValueError, "epochs must be <= 1,000,000,000"),
     ("epochs past float64", dict(epochs=10**400), ValueError, "epochs must be <= 1,000,000,000, got about 1e400"),
+    ("epochs past str()'s 4,300 digits", dict(epochs=10**5000), ValueError, "epochs must be <= .*, got about 1e5000"),
     ("solver a numpy string", dict(solver=np.array("gd")), ValueError, "unknown solver array"),
     ("reduction a numpy string", dict(reduction=np.array("sum")), ValueError, "unknown reduction array"),
     (

@@ -28,6 +28,8 @@ def _new_threaded_pools_in_child() -> None:
     first computation waits forever (plain dask does the same). Forgotten here, they are started afresh
     in the child, so a child forked after its parent trained here trains too."""
     threaded = dask.threaded
+    if not all(hasattr(threaded, name) for name in ("default_pool", "pools", "pools_lock")):
+        return  # a dask whose scheduler keeps them otherwise: nothing known to forget
     threaded.default_pool = None
     threaded.pools.clear()
     threaded.pools_lock = threading.Lock()  # it may have been held by another thread at the fork

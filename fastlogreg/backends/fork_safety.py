@@ -9,7 +9,8 @@ every child forked afterwards:
   thread (``parallel_allowed``; the same bits);
 - otherwise the child's numba takes numba's "forksafe" layer (TBB, else its own "workqueue"), unless
   the user chose a layer: OpenMP may be broken in the child by another library.
-A child forked before fastlogreg was imported is not covered.
+A child forked before fastlogreg was imported is not covered. (Two other handlers: numba_fused gives
+a child a fresh lock around parallel kernels, and the dask backend fresh thread pools for dask.)
 """
 
 import os
