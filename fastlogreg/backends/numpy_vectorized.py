@@ -48,8 +48,8 @@ def curvature_sums(data, weights, bias) -> Curvature:
 
 def log1pexp_and_sigmoid(z):
     """log(1 + e^z) and 1/(1 + e^-z) elementwise, both from one e^-|z| that cannot overflow."""
-    e, sigmoid = _exp_and_sigmoid(z)
-    return np.maximum(z, 0.0) + np.log1p(e), sigmoid
+    e = np.exp(-np.abs(z))  # in (0, 1]
+    return np.maximum(z, 0.0) + np.log1p(e), np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _row_terms(z, y):
@@ -66,8 +66,3 @@ def _row_terms(z, y):
     sign = 1.0 - 2.0 * y
     t = sign * z
     return np.maximum(t, 0.0) + np.log1p(e), sign * np.where(t >= 0, inverse, e * inverse), e
-
-
-def _exp_and_sigmoid(z):
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return e, np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
