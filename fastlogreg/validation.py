@@ -25,6 +25,7 @@ from .data import label_text
 from .solvers import SOLVER_FUNCTIONS
 from .solvers.gradient_descent import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE
 from .solvers.newton import DEFAULT_MAX_ITERATIONS, DEFAULT_TOL, MAX_FEATURES
+from .solvers.objective import l2_penalty
 
 REDUCTIONS = ("sum", "mean")
 INITS = ("zeros", "normal")
@@ -458,9 +459,7 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
 def check_start_penalty(weights: np.ndarray, l2: float) -> None:
     """The L2 penalty l2/2 |w|^2 at the start is finite: where it is not, no solver can take a step, and
     the overflow would otherwise be reported as the data's or the learning rate's."""
-    with np.errstate(over="ignore"):
-        squares = float(weights @ weights)
-    if l2 > 0 and not math.isfinite(0.5 * l2 * squares):  # at l2=0 there is no penalty term at all
+    if not math.isfinite(l2_penalty(weights, l2)):
         raise ValueError(
             f"init weights up to {np.max(np.abs(weights)):.3g} make the L2 penalty l2/2 * |w|^2 overflow "
             f"float64 (l2={l2:g}): start from smaller weights, or set l2=0"

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..backends.contract import Backend, Descent
 from .monitor import Fit, Monitor
+from .objective import l2_penalty
 
 DEFAULT_LEARNING_RATE = 0.01
 DEFAULT_EPOCHS = 1000
@@ -54,8 +55,7 @@ def _epoch_by_epoch(backend, data, w, b, descent: Descent, epochs: int, monitor:
     previous = math.nan
     for epoch in range(epochs + 1):  # the last pass only measures the loss at the final point
         sums = backend.gradient_sums(data, w, b)
-        # L2 penalty on w, not b; none at all at l2=0, where weights past 1e154 (squares overflow) are fine
-        loss = sums.loss * descent.scale + (0.5 * descent.l2 * float(w @ w) if descent.l2 else 0.0)
+        loss = sums.loss * descent.scale + l2_penalty(w, descent.l2)
         converged = _settled(previous, loss, descent.tol) and epoch < epochs
         if epoch == epochs or converged or not math.isfinite(loss) or monitor.stops(epoch, loss):
             return Fit(w, float(b), loss, np.array(history, dtype=np.float64), converged)

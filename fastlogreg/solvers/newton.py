@@ -49,6 +49,7 @@ import numpy as np
 from ..backends.contract import Backend
 from ..standardization import Standardization
 from .monitor import Fit, Monitor
+from .objective import l2_penalty
 
 DEFAULT_MAX_ITERATIONS = 100
 DEFAULT_TOL = 1e-12
@@ -129,10 +130,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         """The objective, its gradient and its Hessian at theta: one pass over the rows."""
         sums = backend.curvature_sums(data, theta[:-1], float(theta[-1]))
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked for, and reported once
-            # at l2=0 no penalty term at all: weights past 1e154, whose squares overflow, can be optimal;
-            # else l2/2 times |w|^2, in the order gradient descent and validation's check of the start take it
-            penalty_term = 0.5 * problem.l2 * float(theta[:-1] @ theta[:-1]) if problem.l2 else 0.0
-            loss = sums.loss * problem.scale + penalty_term
+            loss = sums.loss * problem.scale + l2_penalty(theta[:-1], problem.l2)
             return (
                 loss,
                 sums.gradient * problem.scale + penalty * theta,
