@@ -313,6 +313,16 @@ def test_help_describes_both_solvers(tmp_path):
     assert "newton: stop when the Newton decrement" in train_help and f"(default {DEFAULT_TOL:g})" in train_help
 
 
+def test_a_fit_short_of_the_optimum_is_reported_on_one_line(tmp_path):
+    # separable classes have no finite optimum: the model is still written, and stderr says why it is not one
+    (tmp_path / "separable.csv").write_text("x,label\n0.0,0\n1.0,0\n2.0,1\n3.0,1\n")
+    done = run(["train", "separable.csv", "--save", "model.json"], cwd=tmp_path)
+    assert done.returncode == 0 and (tmp_path / "model.json").exists(), done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("fastlogreg: warning: newton stopped")
+    assert "separates the classes perfectly" in warnings[0]
+
+
 def test_a_header_of_numbers_is_read_as_names_with_a_warning(tmp_path):
     # pandas writes 0, 1, 2 for unnamed columns; a file without a header starts with a data row instead:
     # read as names either way, and said so on one line

@@ -29,6 +29,13 @@ def test_fit_predict_and_fitted_attributes(nba, backend):
     assert model.score(X, labels) == result.score(X, y)
 
 
+def test_n_iter_counts_the_epochs_run_not_the_limit(backend):
+    X, y = fastlogreg.make_nba_like(200, random_state=3)
+    model = LogisticRegressionGD(backend=backend, learning_rate=0.01, epochs=100_000, tol=1e-4).fit(X, y)
+    by_hand = fastlogreg.train(X, y, backend="python", learning_rate=0.01, epochs=100_000, tol=1e-4)
+    assert model.n_iter_ == by_hand.epochs_run < 100_000
+
+
 def test_get_and_set_params():
     model = LogisticRegressionGD(epochs=5)
     assert model.get_params()["epochs"] == 5 and set(model.get_params()) >= {"learning_rate", "l2", "backend"}

@@ -62,6 +62,18 @@ def test_tol_stops_at_the_reference_epoch(other_backend, tol):
     assert_agree(result, reference)
 
 
+def test_settling_only_at_the_epoch_limit_is_not_converged(backend):
+    # The reference settles by tol after k updates; with epochs=k the run stops at its limit instead, and
+    # says so: the same k updates, but converged is False (the tol test is not made on the limit's pass).
+    X, y = random_problem(100, 3, seed=6)
+    options = settings_for(X, tol=1e-3)
+    settled = fastlogreg.train(X, y, backend=REFERENCE, epochs=100_000, **options)
+    assert settled.converged
+    capped = fastlogreg.train(X, y, backend=backend, epochs=settled.epochs_run, **options)
+    assert not capped.converged and capped.epochs_run == settled.epochs_run
+    np.testing.assert_allclose(capped.weights, settled.weights, rtol=1e-9)
+
+
 def test_a_loss_of_exactly_zero_counts_as_converged(backend):
     # one large step separates the two rows by |z| > 745, where e^-|z| and so the loss are exactly 0
     result = fastlogreg.train([[-1.0], [1.0]], [0, 1], backend=backend, learning_rate=1e4, epochs=50, tol=1e-6)

@@ -24,7 +24,19 @@ def trained(nba):
 
 
 def test_save_and_load_round_trip_exactly(trained, tmp_path, nba):
-    path = tmp_path / "model.json"
+    _assert_round_trip(trained, tmp_path / "model.json", nba[0])
+
+
+def test_a_newton_float32_standardized_model_with_names_round_trips(tmp_path, nba):
+    X, y = nba
+    columns = {name: X[:, j] for j, name in enumerate(["points", "rebounds", "assists"])}
+    frame = pytest.importorskip("pandas").DataFrame(columns)
+    trained = fastlogreg.train(frame, y, backend="numpy", dtype="float32", standardize=True, l2=0.1)
+    assert trained.solver == "newton" and trained.feature_names == ("points", "rebounds", "assists")
+    _assert_round_trip(trained, tmp_path / "model.json", frame)
+
+
+def _assert_round_trip(trained, path, X):
     trained.save(path)
     loaded = fastlogreg.load(path)
     np.testing.assert_array_equal(loaded.weights, trained.weights)
@@ -42,11 +54,13 @@ def test_save_and_load_round_trip_exactly(trained, tmp_path, nba):
         "tol",
         "standardize",
         "dtype",
+        "solver",
+        "feature_names",
         "version",
     ):
         assert getattr(loaded, name) == getattr(trained, name), name
     assert loaded.version == fastlogreg.__version__
-    np.testing.assert_array_equal(loaded.predict_proba(nba[0]), trained.predict_proba(nba[0]))
+    np.testing.assert_array_equal(loaded.predict_proba(X), trained.predict_proba(X))
     assert json.loads(path.read_text())["format"] == "fastlogreg-model"
 
 
@@ -79,6 +93,7 @@ DAMAGE = {
     "negative l2": lambda document: _model_with(document, l2=-1),
     "unknown backend": lambda document: _model_with(document, backend="evil"),
     "text flag": lambda document: _model_with(document, converged="no"),
+    "text standardize flag": lambda document: _model_with(document, standardize="no"),
     "list dtype": lambda document: _model_with(document, dtype=["x"]),
     "float epochs_run": lambda document: _model_with(document, epochs_run=300.0),
     "bool format version": lambda document: json.dumps({**document, "format_version": True}),
