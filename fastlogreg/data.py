@@ -146,14 +146,16 @@ def read_csv(path, *, labelled: bool = True) -> Table:
         raise ValueError(f"{path}: a .npy file, not a CSV; give .npy files as --x FEATURES.npy --y LABELS.npy")
     rows, start = [], 1  # each row with the line it starts on (a quoted field may span lines)
     with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's BOM is not a name
-        reader = csv.reader(file)
+        # strict: a quote still open at the end of the file, or text after a closing quote ("1"2), is an
+        # error; the lenient default mends both silently, into 1 and 12
+        reader = csv.reader(file, strict=True)
         try:
             for row in reader:
                 if row:
                     rows.append((start, row))
                 start = reader.line_num + 1
-        except csv.Error as error:  # e.g. a stray quote: the rest of the file becomes one huge field
-            raise ValueError(f"{path}, line {start}: not a readable CSV row, an unclosed quote? ({error})") from None
+        except csv.Error as error:  # a stray quote: the rest of the file would become one field
+            raise ValueError(f"{path}, line {start}: not a readable CSV row, a stray quote? ({error})") from None
         except UnicodeDecodeError:
             raise ValueError(f"{path}, line {start}: not UTF-8 text; is it a CSV?") from None
     if not rows:

@@ -410,6 +410,9 @@ def test_predict_with_a_model_of_huge_weights_reports_no_nan(tmp_path):
 
 def _write_files(folder):
     (folder / "quote.csv").write_text('a,b\n1,0\n2,"1\n' + "3,1\n" * 40_000)  # a stray quote: one 160 KB field
+    (folder / "open_quote.csv").write_text('a,b\n1,0\n2,"1\n')  # open at the end: not a 1
+    (folder / "open_quote_no_newline.csv").write_text('a,b\n1,0\n2,"1')
+    (folder / "after_quote.csv").write_text('a,b\n1,0\n"1"2,0\n')  # not a 12
     (folder / "nan.csv").write_text("a,b\n1,0\n\nnan,1\n")
     (folder / "labels.csv").write_text("a,b\n1,0\n2,3\n")
     (folder / "binary.csv").write_bytes(b"\x93NUMPY\x01\x00\xff\xfe")
@@ -434,6 +437,9 @@ def _write_files(folder):
     [
         (["train", "quote.csv"], "quote.csv, line 3: not a readable CSV row"),
         (["predict", "model.json", "quote.csv"], "quote.csv, line 3: not a readable CSV row"),
+        (["train", "open_quote.csv"], "open_quote.csv, line 3: not a readable CSV row, a stray quote? (unexpected end"),
+        (["train", "open_quote_no_newline.csv"], "open_quote_no_newline.csv, line 3: not a readable CSV row"),
+        (["predict", "model.json", "after_quote.csv"], "after_quote.csv, line 3: not a readable CSV row"),
         (["train", "nan.csv"], "nan.csv, line 4: a='nan' is not a finite number"),
         (["train", "labels.csv"], "labels.csv, line 3: b=3; the label column must contain only 0 and 1 labels"),
         (["predict", "model.json", "three.csv"], "three.csv, line 3: label=4; the label column must contain only 0"),
