@@ -138,24 +138,29 @@ def read_csv(path, *, labelled: bool = True) -> Table:
 
     Every mistake is a ValueError naming the file and the line: a column without a name, a cell that is not
     a finite number, a label other than 0 or 1, a row of the wrong width, a field past the csv module's size
-    limit. A first row of numbers is read as the names (pandas writes 0, 1, 2 for unnamed columns), with a
-    warning, since it may be a data row of a file without a header.
+    limit, a quote left open or followed by anything but a comma or the line's end. A first row of numbers
+    is read as the names (pandas writes 0, 1, 2 for unnamed columns), with a warning, since it may be a
+    data row of a file without a header.
     """
     path = Path(path)
     if path.suffix.lower() == ".npy":
         raise ValueError(f"{path}: a .npy file, not a CSV; give .npy files as --x FEATURES.npy --y LABELS.npy")
     rows, start = [], 1  # each row with the line it starts on (a quoted field may span lines)
     with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's BOM is not a name
-        # strict: a quote still open at the end of the file, or text after a closing quote ("1"2), is an
-        # error; the lenient default mends both silently, into 1 and 12
+        # strict: a quote still open at the end of the file, or anything but a comma or the line's end
+        # after a closing quote ("1"2, and "1" followed by a space too), is an error; the lenient default
+        # mends them silently, into 1 and 12
         reader = csv.reader(file, strict=True)
         try:
             for row in reader:
                 if row:
                     rows.append((start, row))
                 start = reader.line_num + 1
-        except csv.Error as error:  # a stray quote: the rest of the file would become one field
-            raise ValueError(f"{path}, line {start}: not a readable CSV row, a stray quote? ({error})") from None
+        except csv.Error as error:  # a quote left open, or text after a closing one
+            raise ValueError(
+                f"{path}, line {start}: not a readable CSV row ({error}): a quote left open, or text or a "
+                "space after a closing quote?"
+            ) from None
         except UnicodeDecodeError:
             raise ValueError(f"{path}, line {start}: not UTF-8 text; is it a CSV?") from None
     if not rows:

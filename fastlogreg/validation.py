@@ -459,7 +459,9 @@ def initial_weights(init, random_state, *, n_features: int) -> tuple[np.ndarray,
 def check_start_penalty(weights: np.ndarray, l2: float) -> None:
     """The L2 penalty l2/2 |w|^2 at the start is finite: where it is not, no solver can take a step, and
     the overflow would otherwise be reported as the data's or the learning rate's."""
-    if not math.isfinite(l2_penalty(weights, l2)):
+    with np.errstate(over="ignore"):  # an overflow is this check's finding, reported below
+        penalty = l2_penalty(weights, l2)
+    if not math.isfinite(penalty):
         raise ValueError(
             f"init weights up to {np.max(np.abs(weights)):.3g} make the L2 penalty l2/2 * |w|^2 overflow "
             f"float64 (l2={l2:g}): start from smaller weights, or set l2=0"

@@ -413,6 +413,7 @@ def _write_files(folder):
     (folder / "open_quote.csv").write_text('a,b\n1,0\n2,"1\n')  # open at the end: not a 1
     (folder / "open_quote_no_newline.csv").write_text('a,b\n1,0\n2,"1')
     (folder / "after_quote.csv").write_text('a,b\n1,0\n"1"2,0\n')  # not a 12
+    (folder / "space_after_quote.csv").write_text('a,b\n1,0\n"1" ,0\n')
     (folder / "nan.csv").write_text("a,b\n1,0\n\nnan,1\n")
     (folder / "labels.csv").write_text("a,b\n1,0\n2,3\n")
     (folder / "binary.csv").write_bytes(b"\x93NUMPY\x01\x00\xff\xfe")
@@ -437,7 +438,8 @@ def _write_files(folder):
     [
         (["train", "quote.csv"], "quote.csv, line 3: not a readable CSV row"),
         (["predict", "model.json", "quote.csv"], "quote.csv, line 3: not a readable CSV row"),
-        (["train", "open_quote.csv"], "open_quote.csv, line 3: not a readable CSV row, a stray quote? (unexpected end"),
+        (["train", "open_quote.csv"], "open_quote.csv, line 3: not a readable CSV row (unexpected end of data): a"),
+        (["train", "space_after_quote.csv"], "space_after_quote.csv, line 3: not a readable CSV row (',' expected"),
         (["train", "open_quote_no_newline.csv"], "open_quote_no_newline.csv, line 3: not a readable CSV row"),
         (["predict", "model.json", "after_quote.csv"], "after_quote.csv, line 3: not a readable CSV row"),
         (["train", "nan.csv"], "nan.csv, line 4: a='nan' is not a finite number"),

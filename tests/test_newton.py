@@ -439,18 +439,18 @@ def test_a_feature_beside_a_rounded_copy_is_reported_short_of_the_optimum(backen
     assert result.loss > optimum * (1 + 1e-12)  # short of it by more than the default tol: not converged
 
 
-def test_features_3e7ths_of_their_spread_apart_reach_the_optimum(other_backend):
+def test_features_3e_7_of_their_spread_apart_reach_the_optimum(backend):
     # Their difference's curvature (an eigenvalue ~4e-14 of the unit-diagonal Hessian, below MIN_PIVOT) is
     # above float64's rounding: solved along it, Newton reaches scikit-learn's optimum on the same X
-    # (weights near +-3e6), where its damped steps stopped 16% above it. (The reference sums rows in
-    # order: its Hessian's rounding hides that curvature, and it says so.) Not 1e-7 apart: the eigenvalue,
+    # (weights near +-3e6), where its damped steps stopped 16% above it. Not 1e-7 apart: the eigenvalue,
     # ~4e-15, is then within 2.5x of the rounding bound, and whether a Hessian resolves it depends on the
-    # CPU's order of summation (on a Zen 4 neither the numpy backend nor scikit-learn did).
+    # order of its sums (the reference's, row after row, does not; on a Zen 4 neither did the numpy
+    # backend's nor scikit-learn's).
     rng = np.random.default_rng(0)
     X, signal = rng.normal(size=(5000, 3)), rng.normal(size=5000)
     y = (rng.random(5000) < 1 / (1 + np.exp(-(X @ [0.5, -1.0, 0.7] + signal)))).astype(float)
     X = np.column_stack([X, X[:, 1] + 3e-7 * signal])
-    result = fastlogreg.train(X, y, backend=other_backend)
+    result = fastlogreg.train(X, y, backend=backend)
     coef, intercept = sklearn_optimum(X, y, 0.0)
     assert result.converged and result.epochs_run <= 10
     assert result.loss == pytest.approx(objective(X, y, coef, intercept, 0.0), rel=1e-10, abs=0)

@@ -186,7 +186,8 @@ def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, l
         squared_norm = 0.0
         for j in range(d):
             squared_norm += w[j] * w[j]
-        # solvers.objective.l2_penalty, compiled: on w, not b; none at all at l2=0
+        # solvers.objective.l2_penalty, compiled: on w, not b; none at all at l2=0, where weights past
+        # 1e154 (whose squares overflow) can be optimal
         loss = totals[0] * scale + (0.5 * l2 * squared_norm if l2 > 0.0 else 0.0)
         # the stopping rule of solvers.gradient_descent._settled (tol NaN: never)
         settled = abs(previous - loss) < tol * abs(previous) or (loss == 0.0 and tol >= 0.0)

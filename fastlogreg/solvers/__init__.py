@@ -5,7 +5,7 @@
 
 Each takes a validated problem, a backend and the data it prepared, and returns a ``Fit``; ``newton`` may
 instead raise ``OffsetFeatures``, for its caller to let go of that data and call ``newton_centred``.
-Both minimize the objective of ``objective``: the backends' scaled sums plus the L2 penalty.
+Both minimize the objective documented in ``objective``: the backends' scaled sums plus the L2 penalty.
 """
 
 from .gradient_descent import gradient_descent

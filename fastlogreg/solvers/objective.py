@@ -8,9 +8,9 @@ import numpy as np
 
 
 def l2_penalty(weights: np.ndarray, l2: float) -> float:
-    """l2/2 ||w||^2 on the weights, not the bias; inf where it overflows. None at all at l2=0, where
-    weights past 1e154 (whose squares overflow) can be optimal: 0 * inf would be NaN."""
+    """l2/2 ||w||^2 on the weights, not the bias; inf where it overflows (callers that report overflow
+    themselves silence NumPy's warning). None at all at l2=0, where weights past 1e154 (whose squares
+    overflow) can be optimal: 0 * inf would be NaN."""
     if not l2:
         return 0.0
-    with np.errstate(over="ignore"):
-        return 0.5 * l2 * float(weights @ weights)
+    return 0.5 * l2 * float(weights @ weights)
