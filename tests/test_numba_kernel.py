@@ -101,6 +101,35 @@ def test_each_path_over_many_chunks_matches_the_reference(monkeypatch, features,
     assert_agree(*train_both(X, y, "numba", learning_rate=stable_learning_rate(X, "mean"), epochs=8))
 
 
+# X of at most one chunk, on one thread (outside the lanes), is copied into the column buffer once per
+# call and scored from there every epoch: the reference's answer, and the same bits as the copy every epoch.
+RESIDENT = [(12, 3, "C"), (12, 3, "F"), (1, 1, "C"), (numba_fused.chunk_rows(4), 4, "C"), (100, 9, "F")]
+
+
+@pytest.mark.parametrize("rows, features, order", RESIDENT, ids=[f"{n}x{d}-{o}" for n, d, o in RESIDENT])
+def test_x_of_one_chunk_copied_once_per_call_gives_the_bits_of_a_copy_every_epoch(monkeypatch, rows, features, order):
+    monkeypatch.setattr(numba_fused, "IN_LANES", False)
+    X, y = random_problem(rows, features, seed=rows)
+    X = np.asarray(X, order=order)
+    assert numba_fused.layout_of(X).resident
+    settings = dict(learning_rate=stable_learning_rate(X, "mean"), epochs=7)
+    resident, reference = train_both(X, y, "numba", **settings)
+    assert_agree(resident, reference)
+    layout_of = numba_fused.layout_of
+    monkeypatch.setattr(numba_fused, "layout_of", lambda X, **kw: layout_of(X, **kw)._replace(resident=False))
+    copied = fastlogreg.train(X, y, backend="numba", **settings)
+    np.testing.assert_array_equal(copied.loss_history, resident.loss_history)
+    np.testing.assert_array_equal(copied.weights, resident.weights)
+    assert copied.bias == resident.bias
+
+
+def test_x_past_one_chunk_is_copied_every_epoch(monkeypatch):
+    monkeypatch.setattr(numba_fused, "IN_LANES", False)
+    X = np.zeros((numba_fused.chunk_rows(3) + 1, 3))
+    assert not numba_fused.layout_of(X).resident
+    assert numba_fused.layout_of(X[:-1]).resident
+
+
 # The column copy reads rows of up to LANE_FEATURES features through a flat view of C-contiguous X (float32
 # rows of 3 in loops of their own); rows that are contiguous but not adjacent (every other row of X) it
 # gathers column by column. Each, in the gradient's pass and the curvature pass, over two chunks.

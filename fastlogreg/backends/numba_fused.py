@@ -13,10 +13,12 @@ How an epoch runs, and why:
 - Other X goes through separate loops over a chunk: wide row-major X row by row; any other X of a few
   features (column-major, small, or without AVX-512) through a small column-major float64 copy that
   stays in cache. Each loop is contiguous and branch-free and so vectorizes: the scores z, then the
-  loss terms and residuals, then the sums.
+  loss terms and residuals, then the sums. X of one chunk, on one thread, is copied once per call and
+  stays in that copy: its epochs only score it (Layout.resident).
 - Everywhere: 512-bit vectors wherever the CPU has AVX-512 (numba_intrinsics.prefer_512_bit_vectors),
   numba_math's exp, and the log(1 + e^-|z|) terms taken together, as logs of products. X itself is read
-  once per epoch and never copied whole, whatever its layout or float dtype.
+  at most once per epoch, and never copied beyond one chunk's working copy, whatever its layout or
+  float dtype.
 """
 
 import contextlib
@@ -76,13 +78,15 @@ def chunk_rows(n_features: int) -> int:
 
 class Layout(NamedTuple):
     """How a kernel walks X: chunk size; straight from narrow row-major X in blocks of LANES rows, along
-    wide row-major rows, or else through a column copy; and whether Python calls its parallel entry point
-    or its serial twin."""
+    wide row-major rows, or else through a column copy; whether Python calls its parallel entry point
+    or its serial twin; and whether X, one chunk of the column copy on one thread, is copied once per call
+    instead of every epoch ("resident": 0.72x the epoch at 12 x 3, 0.91x at 1,000 x 3 (AMD Zen 4))."""
 
     rows_per_chunk: int
     in_lanes: bool
     by_rows: bool
     parallel: bool
+    resident: bool
 
 
 def layout_of(X, *, parallel: bool | None = None) -> Layout:
@@ -94,7 +98,9 @@ def layout_of(X, *, parallel: bool | None = None) -> Layout:
     n, d = X.shape
     in_lanes = bool(IN_LANES and X.flags.c_contiguous and 1 <= d <= LANE_FEATURES and n >= LANE_MIN_ROWS)
     by_rows = bool(X.flags.c_contiguous and d > LANE_FEATURES)
-    return Layout(chunk_rows(X.shape[1]), in_lanes, by_rows, bool(parallel))
+    rows_per_chunk = chunk_rows(d)
+    resident = not (parallel or in_lanes or by_rows) and n <= rows_per_chunk
+    return Layout(rows_per_chunk, in_lanes, by_rows, bool(parallel), resident)
 
 
 def _entered(layout: Layout):
@@ -220,10 +226,14 @@ def _pass_totals(X, labels, w, b, layout, parallel):
 
 @jit(inline="always")
 def _pass_buffers(X, layout):
-    """Per-chunk partial sums, and the working arrays of a chunk (the serial path's; see _working_arrays)."""
+    """Per-chunk partial sums, and the working arrays of a chunk (the serial path's; see _working_arrays),
+    holding X's copy where it is resident (see Layout)."""
     d = X.shape[1]
     partials = np.empty(((X.shape[0] + layout.rows_per_chunk - 1) // layout.rows_per_chunk, d + 2))
-    return partials, _working_arrays(d, layout.rows_per_chunk)
+    working = _working_arrays(d, layout.rows_per_chunk)
+    if layout.resident:
+        _copy_columns(X, 0, X.shape[0], working[0])
+    return partials, working
 
 
 @jit(inline="always")  # inlined: only then is ``parallel`` a constant, and a prange lands in a parallel entry point
@@ -315,7 +325,9 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
         return
     columns, z, loss_terms, _ = working
     m, d, by_rows = stop - start, X.shape[1], layout.by_rows
-    if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
+    if layout.resident:  # X's one chunk, copied into the columns once per call (_pass_buffers)
+        _scores_of_columns(columns, d, m, w, b, z)
+    elif by_rows:  # wide row-major X: each score is a dot product along one contiguous row
         _scores_by_rows(X, start, m, w, b, z)
     else:  # a few features (outside the lanes), or columns already contiguous: column by column from a cached copy
         _columns_and_scores(X, start, m, w, b, columns, z)  # this chunk of X, column-major, float64
@@ -510,50 +522,67 @@ def _summed_logs(factors, m):
 @jit(inline="always")
 def _columns_and_scores(X, start, m, w, b, columns, z):
     """columns[j, i] = X[start + i, j] converted to float64, and the scores z[i] = b + sum_j X[start + i, j] w[j],
-    for i < m."""
+    for i < m.
+
+    Copied and scored in separate loops: in one loop, float32 rows took 2.2x the time (AMD Zen 1), and
+    float64 ones the same (1M x 3 and x 4, the lanes off, AMD Zen 4); X kept in the copy needs only the
+    scores (Layout.resident)."""
+    _copy_columns(X, start, m, columns)
+    _scores_of_columns(columns, X.shape[1], m, w, b, z)
+
+
+@jit(inline="always")
+def _copy_columns(X, start, m, columns):
+    """columns[j, i] = X[start + i, j] converted to float64, for i < m."""
     d = X.shape[1]
     # Every index below starts at 0 in a view of the chunk: indices into X itself (start + i) could be
     # negative as far as LLVM knows, and numba's per-element wraparound check stops the loops vectorizing.
     rows = flat_rows(X, start, start + m)  # empty unless X is C-contiguous
     if d <= 4 and rows.shape[0] == m * d:
-        # Rows of a few features, in one pass that copies and scores each (small X, the curvature pass,
-        # CPUs without AVX-512), read through a flat view, whose stride (d) is a constant of each branch.
+        # Rows of a few features, read through a flat view, whose stride (d) is a constant of each branch.
         # Indexed by row and column instead, with the stride read at run time, the copy measured the same
-        # at 1 to 3 features but 1.8x slower at 4 (AMD Zen 1, 1M rows: the gradient's pass 11.9 ns a row
-        # against 6.6 on two threads, the curvature pass 15.9 against 10.3).
-        # The scores add the same terms in the same order as the general loop below.
+        # at 1 to 3 features but 1.8x slower at 4 (AMD Zen 1, 1M rows).
         if d == 1:
-            w_0 = w[0]
             for i in range(m):
                 columns[0, i] = rows[i]
-                z[i] = b + columns[0, i] * w_0
         elif d == 2:
-            w_0, w_1 = w[0], w[1]
             for i in range(m):
                 columns[0, i], columns[1, i] = rows[2 * i], rows[2 * i + 1]
-                z[i] = (b + columns[0, i] * w_0) + columns[1, i] * w_1
         elif d == 3:
-            w_0, w_1, w_2 = w[0], w[1], w[2]
-            if X.itemsize == 8:
-                for i in range(m):
-                    columns[0, i], columns[1, i], columns[2, i] = rows[3 * i], rows[3 * i + 1], rows[3 * i + 2]
-                    z[i] = ((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2
-            else:  # float32, widened in a loop of its own: in one loop with the scores, 2.2x the time (Zen 1)
-                for i in range(m):
-                    columns[0, i], columns[1, i], columns[2, i] = rows[3 * i], rows[3 * i + 1], rows[3 * i + 2]
-                for i in range(m):
-                    z[i] = ((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2
+            for i in range(m):
+                columns[0, i], columns[1, i], columns[2, i] = rows[3 * i], rows[3 * i + 1], rows[3 * i + 2]
         else:
-            w_0, w_1, w_2, w_3 = w[0], w[1], w[2], w[3]
             for i in range(m):
                 columns[0, i], columns[1, i] = rows[4 * i], rows[4 * i + 1]
                 columns[2, i], columns[3, i] = rows[4 * i + 2], rows[4 * i + 3]
-                z[i] = (((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2) + columns[3, i] * w_3
     else:  # column-major X, each column contiguous; or other X (wide, or strided rows), gathered
         for j in range(d):
             column = X[start : start + m, j]
             for i in range(m):
                 columns[j, i] = column[i]
+
+
+@jit(inline="always")
+def _scores_of_columns(columns, d, m, w, b, z):
+    """z[i] = b + sum_j columns[j, i] w[j] for i < m, the terms added in order of j: for a few features in
+    one loop (LLVM vectorizes no loop over the features inside), else one loop per feature."""
+    if d == 1:
+        w_0 = w[0]
+        for i in range(m):
+            z[i] = b + columns[0, i] * w_0
+    elif d == 2:
+        w_0, w_1 = w[0], w[1]
+        for i in range(m):
+            z[i] = (b + columns[0, i] * w_0) + columns[1, i] * w_1
+    elif d == 3:
+        w_0, w_1, w_2 = w[0], w[1], w[2]
+        for i in range(m):
+            z[i] = ((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2
+    elif d == 4:
+        w_0, w_1, w_2, w_3 = w[0], w[1], w[2], w[3]
+        for i in range(m):
+            z[i] = (((b + columns[0, i] * w_0) + columns[1, i] * w_1) + columns[2, i] * w_2) + columns[3, i] * w_3
+    else:
         for i in range(m):
             z[i] = b
         for j in range(d):
