@@ -102,37 +102,75 @@ def test_each_path_over_many_chunks_matches_the_reference(monkeypatch, features,
 
 
 # X of at most one chunk, on one thread (outside the lanes), is copied into the column buffer once per
-# call and scored from there every epoch: the reference's answer, and the same bits as the copy every epoch.
-RESIDENT = [(12, 3, "C"), (12, 3, "F"), (1, 1, "C"), (numba_fused.chunk_rows(4), 4, "C"), (100, 9, "F")]
+# call and scored from there every epoch: the reference's answer, and the same bits as the copy every
+# epoch; row- and column-major, float32, and rows gathered from every other row of X.
+RESIDENT = [
+    (12, 3, "C", "float64"),
+    (12, 3, "F", "float64"),
+    (12, 3, "C", "float32"),
+    (12, 3, "every-other-row", "float64"),
+    (1, 1, "C", "float64"),
+    (numba_fused.chunk_rows(4), 4, "C", "float64"),
+    (100, 9, "F", "float64"),
+]
 
 
-@pytest.mark.parametrize("rows, features, order", RESIDENT, ids=[f"{n}x{d}-{o}" for n, d, o in RESIDENT])
-def test_x_of_one_chunk_copied_once_per_call_gives_the_bits_of_a_copy_every_epoch(monkeypatch, rows, features, order):
+def one_chunk(rows, features, order, dtype):
+    X, y = random_problem(2 * rows, features, seed=rows + features)
+    if order == "every-other-row":
+        return X[::2], y[::2]
+    return np.asarray(X[:rows], dtype=dtype, order=order), y[:rows]
+
+
+@pytest.mark.parametrize("rows, features, order, dtype", RESIDENT, ids=[f"{n}x{d}-{o}-{t}" for n, d, o, t in RESIDENT])
+def test_x_of_one_chunk_copied_once_per_call_gives_the_bits_of_a_copy_every_epoch(
+    monkeypatch, rows, features, order, dtype
+):
     monkeypatch.setattr(numba_fused, "IN_LANES", False)
-    X, y = random_problem(rows, features, seed=rows)
-    X = np.asarray(X, order=order)
+    X, y = one_chunk(rows, features, order, dtype)
     assert numba_fused.layout_of(X).resident
-    settings = dict(learning_rate=stable_learning_rate(X, "mean"), epochs=7)
+    settings = dict(learning_rate=stable_learning_rate(X, "mean"), epochs=7, dtype=dtype)
     resident, reference = train_both(X, y, "numba", **settings)
     assert_agree(resident, reference)
-    layout_of = numba_fused.layout_of
-    monkeypatch.setattr(numba_fused, "layout_of", lambda X, **kw: layout_of(X, **kw)._replace(resident=False))
+    layout_of, copied_layouts = numba_fused.layout_of, []
+
+    def copied_every_epoch(X, **options):
+        copied_layouts.append(layout_of(X, **options)._replace(resident=False))
+        return copied_layouts[-1]
+
+    monkeypatch.setattr(numba_fused, "layout_of", copied_every_epoch)
     copied = fastlogreg.train(X, y, backend="numba", **settings)
+    assert copied_layouts
     np.testing.assert_array_equal(copied.loss_history, resident.loss_history)
     np.testing.assert_array_equal(copied.weights, resident.weights)
     assert copied.bias == resident.bias
 
 
-def test_x_past_one_chunk_is_copied_every_epoch(monkeypatch):
+def test_x_of_one_chunk_gives_the_same_bits_in_either_order():
+    X, y = one_chunk(12, 3, "C", "float64")
+    by_rows, by_columns = (
+        fastlogreg.train(X, y, backend="numba", learning_rate=0.1, epochs=20) for X in (X, np.asfortranarray(X))
+    )
+    np.testing.assert_array_equal(by_rows.loss_history, by_columns.loss_history)
+    np.testing.assert_array_equal(by_rows.weights, by_columns.weights)
+    assert by_rows.bias == by_columns.bias
+
+
+def test_only_x_of_one_chunk_on_one_thread_outside_the_lanes_is_resident(monkeypatch):
     monkeypatch.setattr(numba_fused, "IN_LANES", False)
     X = np.zeros((numba_fused.chunk_rows(3) + 1, 3))
-    assert not numba_fused.layout_of(X).resident
+    assert not numba_fused.layout_of(X).resident  # two chunks
     assert numba_fused.layout_of(X[:-1]).resident
+    assert not numba_fused.layout_of(X[:12], parallel=True).resident  # each parallel task copies its own chunks
+    assert not numba_fused.layout_of(np.zeros((12, 5))).resident  # wide row-major: scored along its rows
+    assert numba_fused.layout_of(np.zeros((12, 5), order="F")).resident
+    monkeypatch.setattr(numba_fused, "IN_LANES", True)
+    assert not numba_fused.layout_of(X[: numba_fused.LANE_MIN_ROWS]).resident  # in lanes, straight from X
 
 
-# The column copy reads rows of up to LANE_FEATURES features through a flat view of C-contiguous X (float32
-# rows of 3 in loops of their own); rows that are contiguous but not adjacent (every other row of X) it
-# gathers column by column. Each, in the gradient's pass and the curvature pass, over two chunks.
+# The column copy reads rows of up to LANE_FEATURES features through a flat view of C-contiguous X; rows
+# that are contiguous but not adjacent (every other row of X) it gathers column by column. Each, in the
+# gradient's pass and the curvature pass, over two chunks.
 NARROW_ROWS = [("C", "float64"), ("C", "float32"), ("every-other-row", "float64")]
 
 

@@ -17,8 +17,8 @@ How an epoch runs, and why:
   stays in that copy: its epochs only score it (Layout.resident).
 - Everywhere: 512-bit vectors wherever the CPU has AVX-512 (numba_intrinsics.prefer_512_bit_vectors),
   numba_math's exp, and the log(1 + e^-|z|) terms taken together, as logs of products. X itself is read
-  at most once per epoch, and never copied beyond one chunk's working copy, whatever its layout or
-  float dtype.
+  at most once per epoch and never copied whole, whatever its layout or float dtype: at most a chunk at
+  a time, into the column buffer (which keeps X of one chunk for the whole call).
 """
 
 import contextlib
@@ -79,8 +79,9 @@ def chunk_rows(n_features: int) -> int:
 class Layout(NamedTuple):
     """How a kernel walks X: chunk size; straight from narrow row-major X in blocks of LANES rows, along
     wide row-major rows, or else through a column copy; whether Python calls its parallel entry point
-    or its serial twin; and whether X, one chunk of the column copy on one thread, is copied once per call
-    instead of every epoch ("resident": 0.72x the epoch at 12 x 3, 0.91x at 1,000 x 3 (AMD Zen 4))."""
+    or its serial twin; and whether X, one chunk of the column copy on one thread (never in parallel,
+    whose tasks have working arrays of their own), is copied once per call instead of every epoch
+    ("resident": 0.72-0.74x the epoch at 12 x 3, 0.90-0.91x at 1,000 x 3, on an AMD Zen 4)."""
 
     rows_per_chunk: int
     in_lanes: bool
@@ -332,7 +333,7 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
     else:  # a few features (outside the lanes), or columns already contiguous: column by column from a cached copy
         _columns_and_scores(X, start, m, w, b, columns, z)  # this chunk of X, column-major, float64
     padded = _padded(m)  # <= len(z): chunk_rows is a multiple of PAD_ROWS
-    chunk_labels = labels[start:stop]  # a view: see _columns_and_scores
+    chunk_labels = labels[start:stop]  # a view: see _copy_columns
     for i in range(m):
         loss_terms[i] = chunk_labels[i]  # the labels as float64, until their loss terms replace them
     for i in range(m, padded):
@@ -398,7 +399,7 @@ def _lane_chunk_sums(X, labels, w, b, start, stop, lanes, partials, c):
 @jit(inline="always")
 def _block_sums(rows, labels, w, b, valid, sums):
     """Adds the terms of LANES rows (row-major, flat) to the lane sums; rows from ``valid`` on are padding.
-    The scores add the same terms in the same order as _columns_and_scores'."""
+    The scores add the same terms in the same order as _scores_of_columns'."""
     d = w.shape[0]
     if d == 1:
         w_0 = w[0]
@@ -509,7 +510,7 @@ def _summed_logs(factors, m):
     tutorial's epoch a fifth more time."""
     total = 0.0
     for start in range(0, m, PRODUCT_ROWS):
-        # Indexed from 0 in a view, as in _columns_and_scores: factors[start + i] made LLVM gather each
+        # Indexed from 0 in a view, as in _copy_columns: factors[start + i] made LLVM gather each
         # vector's elements one by one (numba's check for negative indices), 0.5 ns a row on Zen 4.
         block = factors[start : min(start + PRODUCT_ROWS, m)]
         product = 1.0
@@ -731,7 +732,7 @@ def _curvature_task(X, labels, w, b, rows_per_chunk, partials, t, per_task, firs
         m = min(rows_per_chunk, n - start)
         padded = _padded(m)
         _columns_and_scores(X, start, m, w, b, columns, residuals)  # the scores first, in the residuals' buffer
-        chunk_labels = labels[start : start + m]  # a view: see _columns_and_scores
+        chunk_labels = labels[start : start + m]  # a view: see _copy_columns
         for i in range(m):
             loss_terms[i] = chunk_labels[i]  # the labels, until their loss terms replace them
         for i in range(m, padded):
