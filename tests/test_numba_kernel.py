@@ -138,12 +138,20 @@ def test_x_of_one_chunk_copied_once_per_call_gives_the_bits_of_a_copy_every_epoc
         copied_layouts.append(layout_of(X, **options)._replace(resident=False))
         return copied_layouts[-1]
 
+    w, b, labels = resident.weights, resident.bias, y.astype(np.uint8)
+    passes = [numba_fused.gradient_sums((X, labels), w, b), numba_fused.block_sums(X, labels, w, b)]
     monkeypatch.setattr(numba_fused, "layout_of", copied_every_epoch)
     copied = fastlogreg.train(X, y, backend="numba", **settings)
     assert copied_layouts
     np.testing.assert_array_equal(copied.loss_history, resident.loss_history)
     np.testing.assert_array_equal(copied.weights, resident.weights)
-    assert copied.bias == resident.bias
+    assert (copied.bias, copied.loss) == (resident.bias, resident.loss)
+    # a lone pass (Newton's line search, a dask block) over the copy, and over X copied in its pass
+    resident_sums, resident_block = passes
+    copied_sums = numba_fused.gradient_sums((X, labels), w, b)
+    assert (copied_sums.loss, copied_sums.bias) == (resident_sums.loss, resident_sums.bias)
+    np.testing.assert_array_equal(copied_sums.weights, resident_sums.weights)
+    np.testing.assert_array_equal(numba_fused.block_sums(X, labels, w, b), resident_block)
 
 
 def test_x_of_one_chunk_gives_the_same_bits_in_either_order():

@@ -3,7 +3,8 @@
 How an epoch runs, and why:
 - The rows are cut into chunks whose size depends only on the number of features. Each chunk writes
   its partial sums (loss, gradient) into its own row of ``partials``, and the rows are added in chunk
-  order afterwards: no races, and the same bits whether one thread or many ran the chunks.
+  order afterwards: no races, and the same bits whether one thread or many ran the chunks. (X of one
+  chunk, on one thread, writes its sums straight into the totals: the same bits.)
 - Large problems run the chunks on all cores (``prange``); small ones stay on one thread, where
   starting threads every epoch would cost more than it saves. Same chunks, same answer.
 - Row-major X of a few features and at least LANE_MIN_ROWS rows, on CPUs with AVX-512 (the common
@@ -179,7 +180,8 @@ def _descend_uncounted(X, labels, w, b, settings, epochs, previous, totals, have
 
 
 # X of one chunk runs in a function of its own: the chunk's work inlined into the epoch loop, its sums
-# written straight into the totals (0.55-0.65x the epoch at 12 x 3, 0.88x at 100 x 9, on an AMD Zen 4).
+# written straight into the totals. Against the chunked loop, in one process on an AMD Zen 4: 0.52-0.58x
+# the epoch at 12 x 3 row-major (about 135 -> 78 ns), 0.61-0.68x column-major, 0.90x at column-major 100 x 9.
 @jit(allocates=False)
 def _descend_resident(X, labels, w, b, settings, epochs, previous, totals, have_totals, layout, loss_history, buffers):
     return _descend(
@@ -257,14 +259,16 @@ def _pass_buffers(X, layout):
 
 @jit(inline="always")  # inlined: only then is ``mode`` a constant, and a prange lands in a parallel entry point
 def _epoch_totals(X, labels, w, b, layout, buffers, totals, mode):
-    """totals = [summed loss, gradient of b, gradient of w...] at (w, b), from per-chunk partials.
+    """totals = [summed loss, gradient of b, gradient of w...] at (w, b), from per-chunk partials (or
+    the sums of X's one chunk, resident).
 
     ``mode`` must be a constant where this is inlined: numba then compiles only its branch, so the
     serial epochs, which allocate nothing, compile without reference counting. (Were it not pruned,
-    _descend_uncounted would fail to compile, on the parallel branch's np.empty: loudly, never slowly.)"""
+    _descend_uncounted and _descend_resident would fail to compile, on the parallel branch's np.empty:
+    loudly, never slowly.)"""
     partials, working = buffers
     if mode == RESIDENT:  # one chunk: its sums are the totals
-        _resident_chunk_sums(X, labels, w, b, working, totals)
+        _resident_chunk_sums(X, labels, w, b, layout, working, totals)
         return
     if mode == PARALLEL:
         _chunk_sums_parallel(X, labels, w, b, layout, partials)
@@ -347,7 +351,8 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
         return
     columns, z, loss_terms, _ = working
     m, d, by_rows = stop - start, X.shape[1], layout.by_rows
-    if layout.resident:  # X's one chunk, copied into the columns once per call (_pass_buffers)
+    if layout.resident:  # X's one chunk, copied into the columns once per call (_pass_buffers); a pass
+        # alone comes here, the descent's epochs through _resident_chunk_sums
         _scores_of_columns(columns, d, m, w, b, z)
     elif by_rows:  # wide row-major X: each score is a dot product along one contiguous row
         _scores_by_rows(X, start, m, w, b, z)
@@ -357,13 +362,13 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
 
 
 @jit(inline="always")
-def _resident_chunk_sums(X, labels, w, b, working, totals):
+def _resident_chunk_sums(X, labels, w, b, layout, working, totals):
     """totals as in _epoch_totals, for X of one chunk, already in the column buffer (Layout.resident):
     _chunk_sums' work for that layout alone, to be inlined into the epoch loop."""
     prefer_512_bit_vectors()
     columns, z, _, _ = working
     _scores_of_columns(columns, X.shape[1], X.shape[0], w, b, z)
-    _terms_and_totals(X, labels, 0, X.shape[0], False, working, totals)
+    _terms_and_totals(X, labels, 0, X.shape[0], layout.by_rows, working, totals)
 
 
 @jit(inline="always")
@@ -386,7 +391,7 @@ def _terms_and_totals(X, labels, start, stop, by_rows, working, sums):
         loss_terms[i], z[i], columns[d, i], _ = _row_terms(z[i], loss_terms[i], columns[d, i])
     for i in range(m, padded):
         columns[d, i] = 1.0  # a factor of one: the products run over the padded rows, vectorized
-    _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, sums)
+    _chunk_totals(X[start:stop], columns, z, loss_terms, m, by_rows, sums)
 
 
 # Row-major X of a few features is summed straight from X: each row's score, loss terms, residual and
@@ -633,11 +638,13 @@ def _scores_of_columns(columns, d, m, w, b, z):
 
 
 @jit(reduction=True, allocates=False)
-def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, sums):
-    """sums = [sum of loss terms, sum of residuals, gradient of w]: every sum of a chunk in one
-    call (calls cost reference counting; reassociation here lets each sum vectorize)."""
+def _chunk_totals(rows, columns, z, loss_terms, m, by_rows, sums):
+    """sums = [sum of loss terms, sum of residuals, gradient of w] over a chunk, whose rows of X
+    (``rows``) are read only ``by_rows``: every sum of a chunk in one call (calls cost reference
+    counting; reassociation here lets each sum vectorize). No caller passes it a literal, so the chunked
+    and the resident epochs run one compiled copy: the same sums, added in the same order."""
     prefer_512_bit_vectors()
-    d = X.shape[1]
+    d = rows.shape[1]
     total = 0.0
     for i in range(m):
         total += loss_terms[i]
@@ -647,7 +654,7 @@ def _chunk_totals(X, start, columns, z, loss_terms, m, by_rows, sums):
         total += z[i]
     sums[1] = total
     if by_rows:  # accumulate along wide contiguous rows of X, four rows per sweep of the gradient
-        gradient, rows = sums[2:], X[start : start + m]
+        gradient = sums[2:]
         gradient[:] = 0.0
         for i in range(0, m - m % 4, 4):
             z_0, z_1, z_2, z_3 = z[i], z[i + 1], z[i + 2], z[i + 3]
