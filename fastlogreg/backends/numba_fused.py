@@ -368,6 +368,7 @@ def _resident_chunk_sums(X, labels, w, b, layout, working, totals):
     prefer_512_bit_vectors()
     columns, z, _, _ = working
     _scores_of_columns(columns, X.shape[1], X.shape[0], w, b, z)
+    # by_rows is False here, read from the layout rather than written as a literal: see _chunk_totals
     _terms_and_totals(X, labels, 0, X.shape[0], layout.by_rows, working, totals)
 
 
