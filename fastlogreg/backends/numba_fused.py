@@ -23,6 +23,7 @@ How an epoch runs, and why:
 """
 
 import contextlib
+import functools
 import math
 import os
 import threading
@@ -746,9 +747,18 @@ def _packed_size(d):
 
 
 def unpack_curvature(totals, d) -> Curvature:
-    hessian = totals[d + 2 :].reshape(d + 1, d + 1)
-    hessian = np.tril(hessian) + np.tril(hessian, -1).T  # the kernel fills the lower triangle
+    lower = totals[d + 2 :].reshape(d + 1, d + 1)  # the kernel fills the lower triangle
+    hessian = np.where(_lower_triangle(d + 1), lower, lower.T)
     return Curvature(float(totals[0]), totals[1 : d + 2].copy(), hessian)
+
+
+@functools.lru_cache(maxsize=8)
+def _lower_triangle(size: int) -> np.ndarray:
+    """Where a (size, size) matrix's lower triangle is, diagonal included: made once per size (np.tril, twice
+    per pass, cost a Newton iteration on a dozen rows a sixth of its time)."""
+    mask = np.tri(size, dtype=bool)
+    mask.flags.writeable = False
+    return mask
 
 
 @jit()

@@ -3,12 +3,13 @@
 Each iteration is one fused pass over the rows that gives the loss, the gradient g and the Hessian H on
 theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty on the weights. Then:
 
-1. the Newton step s solves H s = -g, by Cholesky on H scaled to a unit diagonal (so features of any
-   units are alike); where H is singular or nearly so (a constant, duplicated or nearly collinear
-   feature, or the flat loss of separable classes), along H's eigenvectors instead (newton_step): each
-   direction exactly where its curvature is above float64's rounding of H, not at all where the loss
-   cannot fall along it by ``tol`` (so exact copies of a feature keep equal shares of its weight, on
-   every backend), and damped where it can but its curvature is rounding;
+1. the Newton step s solves H s = -g, with H scaled to a unit diagonal (so features of any units are
+   alike), where its Cholesky factor shows it safely positive definite; where H is singular or nearly
+   so (a constant, duplicated or nearly collinear feature, or the flat loss of separable classes), along
+   H's eigenvectors instead (newton_step): each direction exactly where its curvature is above
+   float64's rounding of H, not at all where the loss cannot fall along it by ``tol`` (so exact copies
+   of a feature keep equal shares of its weight, on every backend), and damped where it can but its
+   curvature is rounding;
 2. a backtracking line search halves the step until the loss falls enough (Armijo), starting below
    the longest step that could (the loss cannot fall below 0); the pass at each trial point already
    gives the next iteration's gradient and Hessian, so an accepted first trial costs one pass per
@@ -124,17 +125,19 @@ def newton(backend: Backend, data, weights, bias, problem, monitor: Monitor) -> 
 def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *, may_centre: bool) -> Fit:
     n_features = weights.shape[0]
     penalty = np.append(np.full(n_features, problem.l2), 0.0)  # L2 on the weights, not the bias
+    penalty_curvature = np.diag(penalty)
+    scale = problem.scale
     tol = problem.tol  # never None here: validate() resolves newton's default, DEFAULT_TOL
 
     def evaluate(theta):
         """The objective, its gradient and its Hessian at theta: one pass over the rows."""
         sums = backend.curvature_sums(data, theta[:-1], float(theta[-1]))
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked for, and reported once
-            loss = sums.loss * problem.scale + l2_penalty(theta[:-1], problem.l2)
+            loss = sums.loss * scale + l2_penalty(theta[:-1], problem.l2)
             return (
                 loss,
-                sums.gradient * problem.scale + penalty * theta,
-                sums.hessian * problem.scale + np.diag(penalty),
+                sums.gradient * scale + penalty * theta,
+                sums.hessian * scale + penalty_curvature,
             )
 
     theta = np.append(weights, bias)
@@ -376,23 +379,24 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray, negligible: float) ->
     directions H resolves; and at least how much further the loss falls along those H cannot resolve (0.0
     where none carries a fall above ``negligible``).
 
-    H is scaled to a unit diagonal and factored by Cholesky. Where a pivot is below MIN_PIVOT (a constant
-    or duplicated feature, nearly collinear ones, the flat loss of separable classes) the step is solved
-    along H's eigenvectors instead, each direction by itself: exactly where its curvature is above
-    float64's rounding; not at all where the loss can fall along it by no more than ``negligible`` (the
-    gradient along exact copies is rounding, some 1e-17, so they keep their equal shares, and every
-    backend the same split); damped by WEAK_DAMPING where it can fall further but its curvature is
-    rounding: those crawl, and their least further fall is returned.
+    H is scaled to a unit diagonal and factored by Cholesky. Where no pivot is below MIN_PIVOT the step
+    solves the scaled system; where one is (a constant or duplicated feature, nearly collinear ones, the
+    flat loss of separable classes) the step is solved along H's eigenvectors instead, each direction by
+    itself: exactly where its curvature is above float64's rounding; not at all where the loss can fall
+    along it by no more than ``negligible`` (the gradient along exact copies is rounding, some 1e-17, so
+    they keep their equal shares, and every backend the same split); damped by WEAK_DAMPING where it can
+    fall further but its curvature is rounding: those crawl, and their least further fall is returned.
     """
     unit, scaled = _unit_diagonal(hessian)
     try:
         lower = np.linalg.cholesky(scaled)
-        singular = not np.min(np.diag(lower)) ** 2 >= MIN_PIVOT
+        singular = not lower.diagonal().min() ** 2 >= MIN_PIVOT
     except np.linalg.LinAlgError:
         singular = True
     if not singular:
-        # numpy has no triangular solve: solve() factors again, which costs nothing next to a pass at these d
-        scaled_step = np.linalg.solve(lower.T, np.linalg.solve(lower, -gradient * unit))
+        # numpy has no solve by a Cholesky factor: one LU solve (a LAPACK call, backward stable) costs
+        # less than two through the triangular factors, which solve() would factor again
+        scaled_step = np.linalg.solve(scaled, -gradient * unit)
         with np.errstate(over="ignore", invalid="ignore"):
             resolved_fall, unresolved_fall = -0.5 * float(scaled_step @ (gradient * unit)), 0.0
     else:
@@ -418,9 +422,9 @@ def hessian_rounding(size: int) -> float:
 
 def _unit_diagonal(hessian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(u, H scaled to u_i H_ij u_j): a unit diagonal, or 0 for a zero column, so features of any units are alike."""
-    diagonal = np.diag(hessian)
-    unit = np.where(diagonal > 0, 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0)), 1.0)
-    return unit, hessian * unit[:, np.newaxis] * unit[np.newaxis, :]
+    diagonal = hessian.diagonal()
+    unit = 1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
+    return unit, unit[:, np.newaxis] * hessian * unit
 
 
 def _eigen(gradient, unit, scaled):
