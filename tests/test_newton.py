@@ -545,6 +545,33 @@ def test_a_feature_one_rounding_from_constant_gets_the_same_warning(backend):
         assert not fastlogreg.train(X, y, backend=backend).converged
 
 
+def slightly_offset_problem(seed, n=500):
+    """40 (1 + r u) with r from 1.1e-5 to 1e-4, beside a feature near 0: too little offset to be centred, but
+    enough that every score (about 17,000 - 17,000) rounds by more than Newton's last steps lower the loss.
+    Also shifted back by the test itself (exactly: Sterbenz), for the reference."""
+    rng = np.random.default_rng(seed)
+    ratio = 10 ** rng.uniform(np.log10(1.1e-5), -4)
+    u = rng.standard_normal((n, 2))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(u[:, 0] - u[:, 1])))).astype(float)
+    X = np.column_stack([40.0 * (1 + ratio * u[:, 0]), u[:, 1]])
+    return X, y, X - np.array([40.0, 0.0])
+
+
+@pytest.mark.parametrize("seed", [2, 11, 25, 32])
+def test_a_feature_slightly_offset_reaches_the_optimum_though_the_loss_rounds(backend, seed):
+    # Newton's last, negligible step raised the rounded loss by 1.01e-13 of it, just past what it
+    # accepted: the backends that dropped that step stopped 4e-7 short (the weights), those that kept it
+    # agreed to 1e-12
+    X, y, shifted = slightly_offset_problem(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend)
+    coef, intercept = sklearn_optimum(shifted, y, 0.0)
+    assert result.converged
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-9)
+    assert result.bias == pytest.approx(intercept - 40.0 * coef[0], rel=1e-9)
+
+
 def test_centring_maps_the_start_and_leaves_the_callers_array_alone(backend):
     # One Newton iteration from a start given in X's units, against the same from the test's own centring
     # of X and of the start: Newton's step does not depend on where the origin is
