@@ -259,14 +259,17 @@ def finite_features(X, dtype: str):
             raise ValueError(f"X contains NaN or infinity ({int(bad.sum())} entries; first at row {row}, column {col})")
     if X.dtype.kind == "f" and X.dtype.itemsize > np.dtype(DTYPES[dtype]).itemsize:  # narrowed: check the range
         limits = np.finfo(DTYPES[dtype])
-        largest, normal = float(limits.max), float(limits.smallest_normal)  # float: compared in float64
-        peak, smallest = _magnitude_range(X)
-        if peak > largest:
-            raise ValueError(f"X has values beyond the {dtype} range (|x| > {largest:.3g})")
-        if smallest < normal and dtype == "float32":  # float64 input may hold float64's subnormals too
+        peak, smallest = _magnitude_range(X)  # in X's dtype: float() would round a long double's to float64
+        if peak > limits.max:
+            raise ValueError(f"X has values beyond the {dtype} range (|x| > {float(limits.max):.3g})")
+        # float32 needs normal values; float64 takes a long double's subnormals, as it takes float64 input's
+        least = limits.smallest_normal if dtype == "float32" else limits.smallest_subnormal
+        if smallest < least:
+            shown = np.format_float_scientific(smallest, precision=2, trim="-")
+            remedy = "use dtype='float64' or rescale X" if dtype == "float32" else "rescale X"
             raise ValueError(
-                f"X has nonzero values below the {dtype} range (|x| < {normal:.3g}, smallest "
-                f"{smallest:.3g}), which {dtype} would round to a few digits or to 0; use dtype='float64' or rescale X"
+                f"X has nonzero values below the {dtype} range (|x| < {float(least):.3g}, smallest {shown}), "
+                f"which {dtype} would round to a few digits or to 0; {remedy}"
             )
     if is_dask_array(X):
         return X.astype(DTYPES[dtype])
@@ -280,25 +283,25 @@ def _quiet_sum(block) -> float:
         return float(np.sum(block))
 
 
-def _magnitude_range(X) -> tuple[float, float]:
-    """The largest |x| in X and the smallest that is not 0 (inf if all are)."""
+def _magnitude_range(X) -> tuple[np.floating, np.floating]:
+    """The largest |x| in X and the smallest that is not 0 (inf if all are), in X's dtype."""
     if isinstance(X, np.ndarray):
         parts = _side_by_side(_block_magnitudes, X)
         return max(peak for peak, _ in parts), min(smallest for _, smallest in parts)
     magnitude = abs(X)  # a dask array: dask computes it
-    return float(magnitude.max()), float(np.where(magnitude > 0, magnitude, np.inf).min())
+    return magnitude.max().compute()[()], np.where(magnitude > 0, magnitude, np.inf).min().compute()[()]
 
 
-def _block_magnitudes(block) -> tuple[float, float]:
-    peak, smallest = 0.0, math.inf
+def _block_magnitudes(block) -> tuple[np.floating, np.floating]:
+    peak, smallest = block.dtype.type(0), block.dtype.type(np.inf)
     rows = max(1, MAGNITUDE_ENTRIES // block.shape[1])  # |x| of a few rows at a time, in one reused buffer
     magnitude = np.empty((rows, block.shape[1]), dtype=block.dtype)
     for start in range(0, block.shape[0], rows):
         part = np.abs(block[start : start + rows], out=magnitude[: min(rows, block.shape[0] - start)])
-        peak = max(peak, float(part.max()))
-        least = float(part.min())
-        if least == 0.0:  # rare: only then a mask, to skip the zeros
-            least = float(part.min(where=part > 0, initial=np.inf))
+        peak = max(peak, part.max())
+        least = part.min()
+        if least == 0:  # rare: only then a mask, to skip the zeros
+            least = part.min(where=part > 0, initial=np.inf)
         smallest = min(smallest, least)
     return peak, smallest
 

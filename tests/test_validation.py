@@ -264,6 +264,35 @@ def test_make_nba_like_takes_what_numpys_default_rng_takes():
     np.testing.assert_array_equal(X, same)
 
 
+# Where long double is wider than float64 (x86-64 Linux: 80 bits), it holds values below float64's range.
+EXTENDED_LONG_DOUBLE = np.finfo(np.longdouble).smallest_subnormal < np.finfo(np.float64).smallest_subnormal
+
+
+@pytest.mark.skipif(not EXTENDED_LONG_DOUBLE, reason="long double is float64 here: nothing lies below its range")
+@pytest.mark.parametrize(
+    "dtype, message",
+    [
+        ("float64", r"below the float64 range \(\|x\| < 4.94e-324, smallest 1e-400\).*; rescale X$"),
+        ("float32", r"below the float32 range \(\|x\| < 1.18e-38, smallest 1e-400\).*use dtype='float64'"),
+    ],
+    ids=["float64", "float32"],
+)
+def test_long_double_values_below_the_compute_dtype_are_refused(backend, dtype, message):
+    # float64 rounds 1e-400 to 0: this X trained as all zeros, converged=True, without a word
+    X = np.array([["1e-400", "1"], ["2e-400", "0"], ["3e-400", "1"]]).astype(np.longdouble)
+    with pytest.raises(ValueError, match=message):
+        fastlogreg.train(X, Y_OK, backend=backend, dtype=dtype, **FAST)
+
+
+@pytest.mark.skipif(not EXTENDED_LONG_DOUBLE, reason="long double is float64 here: the same values either way")
+def test_long_double_values_among_float64s_subnormals_train_as_their_float64s(backend):
+    X = np.array([[1e-310, 1.0], [2e-310, 0.0], [3e-310, 1.0]])
+    expected = fastlogreg.train(X, Y_OK, backend="python", **FAST)
+    result = fastlogreg.train(X.astype(np.longdouble), Y_OK, backend=backend, **FAST)
+    np.testing.assert_allclose(result.weights, expected.weights, rtol=1e-12)
+    assert result.bias == pytest.approx(expected.bias, rel=1e-12)
+
+
 @pytest.mark.parametrize("seed", [1.5, True, "1"])
 def test_make_nba_like_refuses_a_random_state_of_another_type(seed):
     # a bool, as train() refuses one; a float reached numpy's SeedSequence, whose message names neither
