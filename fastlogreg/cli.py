@@ -280,7 +280,9 @@ def _predict(args) -> int:
         _check_folder("--output", args.output)
     _check_distinct({"--output": args.output}, [args.model, args.csv])
     d = model.weights.shape[0]
-    table = read_npy(args.csv) if args.csv.lower().endswith(".npy") else read_csv(args.csv, labelled=False)
+    # .npz too: read_npy names it (an archive, not one array), where read_csv would call it a broken CSV
+    npy = args.csv.lower().endswith((".npy", ".npz"))
+    table = read_npy(args.csv) if npy else read_csv(args.csv, labelled=False)
     X, y = table.X, None
     if X.shape[1] == d + 1:
         X, y = X[:, :d], X[:, d]

@@ -460,6 +460,7 @@ def _write_files(folder):
         (["train", "--x", "one.csv", "--y", "y.npy"], "one.csv: not a numeric .npy file (no .npy header: a CSV?"),
         (["train", "--x", "archive.npz", "--y", "y.npy"], "archive.npz: not a numeric .npy file (a .npz archive"),
         (["predict", "model.json", "archive.npy"], "archive.npy: not a numeric .npy file (a .npz archive"),
+        (["predict", "model.json", "archive.npz"], "archive.npz: not a numeric .npy file (a .npz archive"),
         (["train", "--save", "missing/model.json"], "--save missing/model.json: the folder missing does not exist"),
         (["predict", "model.json", "X.npy", "--output", "missing/p.txt"], "--output missing/p.txt: the folder"),
         (["train", "--save", "folder.json"], "--save folder.json: a folder, not a file"),
