@@ -512,8 +512,10 @@ def as_host_array(values, name: str) -> np.ndarray:
         raise TypeError(f"{name} is an iterator ({type(values).__name__}): pass a list or an array, e.g. list({name})")
     try:
         return np.asarray(values)
-    except (ValueError, TypeError) as error:  # e.g. ragged nested lists
+    except ValueError as error:  # e.g. ragged nested lists
         raise ValueError(f"{name} could not be read as a rectangular array: {error}") from None
+    except TypeError as error:  # e.g. a type NumPy has no dtype for (a torch bfloat16 tensor)
+        raise TypeError(f"{name} could not be read as a NumPy array: {error}") from None
     except RuntimeError as error:  # e.g. a PyTorch tensor that requires grad
         raise TypeError(f"{name} could not be read as an array: {error}") from None
 

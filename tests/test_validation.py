@@ -12,6 +12,14 @@ X_OK = np.array([[12.0, 3.0], [13.0, 4.0], [17.0, 2.0]])
 Y_OK = np.array([0.0, 1.0, 1.0])
 FAST = dict(learning_rate=0.01, epochs=3, reduction="mean")
 
+
+class NoNumPyType:
+    """Like a torch bfloat16 tensor: NumPy has no dtype for its values."""
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("Got unsupported ScalarType BFloat16")
+
+
 REJECTED = [
     # (what is wrong, keyword overrides, error type, message pattern)
     ("nan in X", dict(X=[[1.0, np.nan], [2, 3], [4, 5]]), ValueError, "X contains NaN or infinity"),
@@ -38,6 +46,7 @@ REJECTED = [
     ("object X", dict(X=[[1, None], [2, 3], [4, 5]]), TypeError, "X must be real numbers"),
     ("complex X", dict(X=np.ones((3, 2)) * 1j), ValueError, "Complex data not supported"),
     ("ragged X", dict(X=[[1, 2], [3], [4, 5]]), ValueError, "rectangular"),
+    ("X of no NumPy type", dict(X=NoNumPyType()), TypeError, "X could not be read as a NumPy array: Got unsupported"),
     ("unknown backend", dict(backend="torch"), ValueError, "unknown backend 'torch'.*'python', 'numpy', 'numba'"),
     ("zero learning rate", dict(learning_rate=0), ValueError, "learning_rate must be finite and > 0"),
     ("negative learning rate", dict(learning_rate=-0.1), ValueError, "learning_rate must be finite and > 0"),
