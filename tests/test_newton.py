@@ -572,6 +572,33 @@ def test_a_feature_slightly_offset_reaches_the_optimum_though_the_loss_rounds(ba
     assert result.bias == pytest.approx(intercept - 40.0 * coef[0], rel=1e-9)
 
 
+def unlike_offsets_problem(seed=5218):
+    """Features of unlike offsets and spreads, drawn as in a random sweep: this draw's first is 125 (1 + 4.6e-6
+    u), as offset for its spread as the features Newton centres at l2=0, beside one of 8,500 (1 + 0.02 u)."""
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(50, 3000)), int(rng.integers(1, 8))
+    ratio = 10 ** rng.uniform(-6, 0, d)
+    offsets = rng.choice([-1, 1], d) * 10 ** rng.uniform(-2, 6, d)
+    u = rng.standard_normal((n, d))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(u @ rng.standard_normal(d))))).astype(float)
+    return offsets * (1 + ratio * u), y
+
+
+def test_a_penalty_does_not_hide_an_offset_feature_from_the_centring(backend):
+    # l2=1e-4 told the first feature from the intercept, so it was not centred, but the scores still
+    # rounded by ~1e-16 of w.x: 3e-10 to 9e-10 from scikit-learn's optimum (python, numpy), the backends
+    # 2.4e-9 apart. Centred, all three are within 1e-12 of it
+    X, y = unlike_offsets_problem()
+    means, l2 = X.mean(axis=0), 1e-4
+    coef, intercept = sklearn_optimum(X - means, y, l2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend, l2=l2)
+    assert result.converged
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-10)
+    assert result.bias == pytest.approx(intercept - coef @ means, rel=1e-10)
+
+
 def test_centring_maps_the_start_and_leaves_the_callers_array_alone(backend):
     # One Newton iteration from a start given in X's units, against the same from the test's own centring
     # of X and of the start: Newton's step does not depend on where the origin is
