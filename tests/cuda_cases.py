@@ -1,4 +1,4 @@
-"""The training runs that test_cuda.py compares between backend="cuda" and the numba backend.
+"""The training runs that test_cuda.py compares between backend="cuda" and the pure-Python reference.
 
 ``run_cases(backend)`` trains every case on ``backend``. Run as a script, it trains them on "cuda" and
 pickles the results to the path given: test_cuda.py does so in a subprocess with NUMBA_ENABLE_CUDASIM=1,

@@ -1,8 +1,10 @@
-"""backend="cuda" against the numba backend: under numba's CUDA simulator everywhere, and on a GPU where
-there is one (the tests marked ``gpu``: the simulator runs a cooperative grid as one block only).
+"""backend="cuda" against the pure-Python reference: under numba's CUDA simulator everywhere, and on a GPU
+where there is one (the tests marked ``gpu``: the simulator runs a cooperative grid as one block only).
 
 The simulator must be switched on before numba is imported, so its runs happen in one subprocess
-(tests/cuda_cases.py); the numba backend's runs of the same cases, in this process, are the reference.
+(tests/cuda_cases.py); the reference's runs of the same cases, in this process, are the expected values.
+On a GPU, problems too large for the reference are compared with the numba backend, which
+tests/test_agreement.py holds to the reference.
 """
 
 import importlib.util
@@ -49,7 +51,7 @@ def simulated(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference():
-    return run_cases("numba")
+    return run_cases("python")
 
 
 def assert_agree(got, expected, rtol=1e-9, atol=1e-12):
@@ -64,7 +66,7 @@ def assert_agree(got, expected, rtol=1e-9, atol=1e-12):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_simulated_cuda_agrees_with_numba(simulated, reference, case):
+def test_simulated_cuda_agrees_with_the_reference(simulated, reference, case):
     # the confident rows' summed loss is ~1e-7: compared relative to it, with no absolute slack
     assert_agree(simulated["cases"][case], reference[case], atol=0 if case == "confident_rows" else 1e-12)
     if case == "separable_tiny_l2":  # its loss, 2e-27, relative to it too (its bias is 0: atol stays)
@@ -123,14 +125,14 @@ def test_simulated_quasi_complete_separation_warns(simulated, where):
 def test_the_simulated_runs_lock_the_simulators_shared_array_allocation():
     # cuda_cases.serialize_simulated_shared_arrays: with the simulator's allocation slowed to 10 ms, so that
     # both threads of a block reach it before either stores the array, the simulator as shipped sums an
-    # uninitialized slot (the loss off by a fifth, measured); under the lock the sums equal numba's.
+    # uninitialized slot (the loss off by a fifth, measured); under the lock the sums equal the reference's.
     code = """
         import sys, time
         import numpy as np
         from numba.cuda.simulator import kernelapi
         import cuda_cases
         import fastlogreg
-        from fastlogreg.backends import numba_cuda, numba_fused
+        from fastlogreg.backends import numba_cuda, pure_python
 
         class SlowAllocation:
             def __getattr__(self, name):
@@ -146,7 +148,7 @@ def test_the_simulated_runs_lock_the_simulators_shared_array_allocation():
         labels = (y > 0.5).astype(np.uint8)
         w = np.array([0.1, -0.2, 0.3])
         simulated = numba_cuda.gradient_sums(numba_cuda.prepare(X, labels), w, 0.1)
-        expected = numba_fused.gradient_sums((X, labels), w, 0.1)
+        expected = pure_python.gradient_sums(pure_python.prepare(X, labels), w, 0.1)
         np.testing.assert_allclose(simulated.loss, expected.loss, rtol=1e-12)
         np.testing.assert_allclose(simulated.weights, expected.weights, rtol=1e-12)
         print("ok")
@@ -194,7 +196,7 @@ on_gpu = pytest.mark.skipif(not _gpu_present(), reason="no CUDA GPU here (numba.
 @pytest.mark.gpu
 @on_gpu
 @pytest.mark.parametrize("case", CASES)
-def test_gpu_agrees_with_numba(reference, case):
+def test_gpu_agrees_with_the_reference(reference, case):
     assert_agree(run_cases("cuda", [case])[case], reference[case])
 
 
