@@ -37,6 +37,8 @@ pytestmark = [
 
 @functools.cache
 def reference_weights(size):
+    """The numba backend's weights (held to the pure-Python reference by tests/test_agreement.py, which at
+    these sizes would take minutes a case)."""
     X, y = dataset(size)
     return fastlogreg.train(X, y, backend="numba", learning_rate=size.learning_rate, epochs=size.epochs).weights
 
