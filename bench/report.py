@@ -130,7 +130,7 @@ def print_time_to_optimum(benchmarks):
             info = bench["extra_info"]
             speedup = f"{sklearn / seconds[name]:.1f}x" if sklearn and not name.startswith("sklearn") else ""
             print(
-                f"| {group.removeprefix('time to optimum, ')} | {name} | {seconds[name]:.3f} | {info['iterations']} "
+                f"| {group.removeprefix('time to optimum, ')} | {name} | {seconds[name]:.3g} | {info['iterations']} "
                 f"| {info['objective_gap']:.1e} | {speedup} |"
             )
 
