@@ -413,6 +413,28 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-12, abs=0)  # the minimum-norm split
 
 
+@pytest.mark.parametrize("reduction, l2", [("sum", 0.1), ("mean", 1e-4)])
+def test_a_feature_equal_to_another_plus_a_constant_is_split_as_the_penalty_says(backend, reduction, l2):
+    # The data are flat along (w1, w2, b) + d (1, -1, 3e4): the penalty alone picks the equal split. Its
+    # curvature there (2e-13 of the unit diagonal) is below MIN_PIVOT and the fall to the split below tol,
+    # so Newton never moved along it and stopped 6% off, converged; float64's rounding of the gradient
+    # along it leaves about 1e-5
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=2000)
+    y = (rng.random(2000) < 1 / (1 + np.exp(-0.5 * t))).astype(float)
+    X = np.column_stack([1000 * t, 1000 * t + 3e4])
+    penalty = dict(C=1 / l2) if reduction == "sum" else dict(C=1 / (len(y) * l2))
+    means = X.mean(axis=0)
+    model = sklearn_linear.LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1000, **penalty)
+    model.fit(X - means, y)
+    coef, intercept = model.coef_[0], float(model.intercept_[0]) - model.coef_[0] @ means
+    result = fastlogreg.train(X, y, backend=backend, l2=l2, reduction=reduction)
+    assert result.converged
+    assert result.weights[0] == pytest.approx(result.weights[1], rel=1e-4)
+    np.testing.assert_allclose(result.weights, coef, rtol=1e-4)
+    assert result.bias == pytest.approx(intercept, rel=1e-4)
+
+
 @pytest.mark.parametrize("kind", ["three copies", "every level of a category"])
 def test_exactly_collinear_features_get_the_same_weights_on_every_backend(other_backend, kind):
     # The gradient along the copies' difference is rounding (~1e-17): damped steps along it used to split

@@ -172,7 +172,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
-        step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, negligible=tol * abs(loss))
+        step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, tol * abs(loss), penalty)
         with np.errstate(over="ignore", invalid="ignore"):
             slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if not (np.isfinite(step).all() and math.isfinite(slope)):  # curvature ~e^-700 against residuals of order 1
@@ -202,7 +202,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
-            return _polished(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), history)
+            return _polished(evaluate, theta, loss, step, -0.5 * slope, history, tol * abs(loss), penalty)
         if len(history) == problem.epochs and offsets:  # crawling, since those features are barely resolved
             _warn_unresolved(list(offsets))
             return _fit(theta, loss, history, converged=False)
@@ -258,29 +258,30 @@ def in_original_units(fit: Fit, shift: Standardization, reached: str) -> Fit:
     return fit._replace(weights=weights, bias=float(bias))
 
 
-def _polished(evaluate, theta, loss, step, decrement, negligible, history) -> Fit:
+def _polished(evaluate, theta, loss, step, decrement, history, negligible, penalty) -> Fit:
     """The converged point, after its last (negligible) full step: a pass more buys the accuracy of one
     more quadratic iteration, the weights to about the square of the decrement.
 
     The step is kept where the loss rises by no more than its rounding, or where the new point's own
-    decrement is below ``decrement``, the old point's (both as newton_step measures them, with
-    ``negligible``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its
+    decrement is below ``decrement``, the old point's (both as newton_step measures them, with ``negligible``
+    and ``penalty``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its
     w.x, so the loss can rise by more than ROUNDING while the gradient shows the new point nearer the
     optimum (a decrement of 1e-25 against 6e-15; the backends that dropped such a step were 4e-7 off)."""
     candidate = theta + step
     candidate_loss, gradient, hessian = evaluate(candidate)
     if candidate_loss - loss <= ROUNDING * abs(loss) or (
-        _finite(candidate_loss, gradient, hessian) and _decrement(gradient, hessian, negligible) < decrement
+        _finite(candidate_loss, gradient, hessian)
+        and _decrement(gradient, newton_step(gradient, hessian, negligible, penalty)[0]) < decrement
     ):
         history.append(loss)
         theta, loss = candidate, candidate_loss
     return _fit(theta, loss, history, converged=True)
 
 
-def _decrement(gradient, hessian, negligible) -> float:
-    """The Newton decrement at a point, g^T H^-1 g / 2: the fall of the loss its Newton step predicts."""
+def _decrement(gradient, step) -> float:
+    """The Newton decrement g^T H^-1 g / 2 = -g.s / 2: the fall of the loss the Newton step s predicts."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return -0.5 * float(gradient @ newton_step(gradient, hessian, negligible)[0])
+        return -0.5 * float(gradient @ step)
 
 
 def _finite(loss, gradient, hessian) -> bool:
@@ -391,7 +392,9 @@ def _fit(theta, loss, history, *, converged) -> Fit:
     return Fit(theta[:-1].copy(), float(theta[-1]), float(loss), np.array(history, dtype=np.float64), converged)
 
 
-def newton_step(gradient: np.ndarray, hessian: np.ndarray, negligible: float) -> tuple[np.ndarray, float, float]:
+def newton_step(
+    gradient: np.ndarray, hessian: np.ndarray, negligible: float, penalty: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float]:
     """The step s with H s = -g (see the module docstring); the fall of the loss it predicts along the
     directions H resolves; and at least how much further the loss falls along those H cannot resolve (0.0
     where none carries a fall above ``negligible``).
@@ -403,6 +406,10 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray, negligible: float) ->
     along it by no more than ``negligible`` (the gradient along exact copies is rounding, some 1e-17, so
     they keep their equal shares, and every backend the same split); damped by WEAK_DAMPING where it can
     fall further but its curvature is rounding: those crawl, and their least further fall is returned.
+    A direction that ``penalty`` (the L2 penalty's curvature, in H) curves by at least that rounding moves
+    in any case: the penalty's curvature is exact, so the step along it is known however flat the data
+    is there (a feature equal to another plus a constant, at l2 > 0), and only it leads to the penalty's
+    optimum there.
     """
     unit, scaled = _unit_diagonal(hessian)
     try:
@@ -424,6 +431,8 @@ def newton_step(gradient: np.ndarray, hessian: np.ndarray, negligible: float) ->
             # the most curvature a direction can have: its own where resolved, else below 2 x rounding
             fall = along**2 / (2.0 * np.where(resolved, values, 2.0 * rounding))  # the least further fall
             moves = (values >= MIN_PIVOT) | (fall > negligible)
+            if penalty is not None:
+                moves |= (penalty * unit**2) @ vectors**2 >= rounding
             curvature = np.where(resolved, values, np.maximum(values, 0.0) + WEAK_DAMPING)
             scaled_step = vectors @ np.where(moves, -along / curvature, 0.0)
             resolved_fall = float(np.sum(fall[moves & resolved]))
