@@ -231,6 +231,8 @@ def _descend(X, labels, w, b, settings, epochs, previous, totals, have_totals, l
 
 @jit()
 def _pass_totals_serial(X, labels, w, b, layout):
+    if layout.resident:  # X's one chunk, in the column buffer: the descent's resident epoch, alone
+        return _pass_totals(X, labels, w, b, layout, RESIDENT)
     return _pass_totals(X, labels, w, b, layout, SERIAL)
 
 
@@ -350,12 +352,9 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
     if layout.in_lanes:
         _lane_chunk_sums(X, labels, w, b, start, stop, working[3], partials, c)
         return
-    columns, z, loss_terms, _ = working
-    m, d, by_rows = stop - start, X.shape[1], layout.by_rows
-    if layout.resident:  # X's one chunk, copied into the columns once per call (_pass_buffers); a pass
-        # alone comes here, the descent's epochs through _resident_chunk_sums
-        _scores_of_columns(columns, d, m, w, b, z)
-    elif by_rows:  # wide row-major X: each score is a dot product along one contiguous row
+    columns, z, _, _ = working
+    m, by_rows = stop - start, layout.by_rows
+    if by_rows:  # wide row-major X: each score is a dot product along one contiguous row
         _scores_by_rows(X, start, m, w, b, z)
     else:  # a few features (outside the lanes), or columns already contiguous: column by column from a cached copy
         _columns_and_scores(X, start, m, w, b, columns, z)  # this chunk of X, column-major, float64
@@ -364,8 +363,9 @@ def _chunk_sums(X, labels, w, b, start, stop, layout, working, partials, c):
 
 @jit(inline="always")
 def _resident_chunk_sums(X, labels, w, b, layout, working, totals):
-    """totals as in _epoch_totals, for X of one chunk, already in the column buffer (Layout.resident):
-    _chunk_sums' work for that layout alone, to be inlined into the epoch loop."""
+    """totals as in _epoch_totals, for X of one chunk, already in the column buffer (Layout.resident,
+    copied once per call by _pass_buffers): _chunk_sums' work without the copy, inlined into the epoch
+    loop."""
     prefer_512_bit_vectors()
     columns, z, _, _ = working
     _scores_of_columns(columns, X.shape[1], X.shape[0], w, b, z)
