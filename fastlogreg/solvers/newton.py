@@ -393,7 +393,7 @@ def _fit(theta, loss, history, *, converged) -> Fit:
 
 
 def newton_step(
-    gradient: np.ndarray, hessian: np.ndarray, negligible: float, penalty: np.ndarray | None = None
+    gradient: np.ndarray, hessian: np.ndarray, negligible: float, penalty: np.ndarray
 ) -> tuple[np.ndarray, float, float]:
     """The step s with H s = -g (see the module docstring); the fall of the loss it predicts along the
     directions H resolves; and at least how much further the loss falls along those H cannot resolve (0.0
@@ -430,9 +430,7 @@ def newton_step(
         with np.errstate(over="ignore", invalid="ignore"):  # a step past float64 is reported once, by newton()
             # the most curvature a direction can have: its own where resolved, else below 2 x rounding
             fall = along**2 / (2.0 * np.where(resolved, values, 2.0 * rounding))  # the least further fall
-            moves = (values >= MIN_PIVOT) | (fall > negligible)
-            if penalty is not None:
-                moves |= (penalty * unit**2) @ vectors**2 >= rounding
+            moves = (values >= MIN_PIVOT) | (fall > negligible) | ((penalty * unit**2) @ vectors**2 >= rounding)
             curvature = np.where(resolved, values, np.maximum(values, 0.0) + WEAK_DAMPING)
             scaled_step = vectors @ np.where(moves, -along / curvature, 0.0)
             resolved_fall = float(np.sum(fall[moves & resolved]))
