@@ -413,26 +413,75 @@ def test_a_duplicated_feature_is_split_between_its_copies(backend):
     assert result.weights[0] == pytest.approx(result.weights[3], rel=1e-12, abs=0)  # the minimum-norm split
 
 
-@pytest.mark.parametrize("reduction, l2", [("sum", 0.1), ("mean", 1e-4)])
+@pytest.mark.parametrize("reduction, l2", [("sum", 0.1), ("mean", 1e-4), ("mean", 1e-10), ("sum", 1e-12)])
 def test_a_feature_equal_to_another_plus_a_constant_is_split_as_the_penalty_says(backend, reduction, l2):
-    # The data are flat along (w1, w2, b) + d (1, -1, 3e4): the penalty alone picks the equal split. Its
-    # curvature there (2e-13 of the unit diagonal) is below MIN_PIVOT and the fall to the split below tol,
-    # so Newton never moved along it and stopped 6% off, converged; float64's rounding of the gradient
-    # along it leaves about 1e-5
+    # The data are flat along (w1, w2, b) + d (1, -1, 3e4): the penalty alone picks the equal split. The
+    # Hessian's curvature there is its rounding, which Newton took for curvature: at l2 = 1e-4 it stopped
+    # 6% off (converged), and where the penalty is below that rounding (1e-10) the split stayed where the
+    # first step put it. The reference optimum: the tie eliminated (w1 = w2 = w, the bias b + 3e4 w),
+    # scikit-learn's on that well-conditioned problem of one feature
     rng = np.random.default_rng(0)
     t = rng.normal(size=2000)
     y = (rng.random(2000) < 1 / (1 + np.exp(-0.5 * t))).astype(float)
     X = np.column_stack([1000 * t, 1000 * t + 3e4])
-    penalty = dict(C=1 / l2) if reduction == "sum" else dict(C=1 / (len(y) * l2))
-    means = X.mean(axis=0)
-    model = sklearn_linear.LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1000, **penalty)
-    model.fit(X - means, y)
-    coef, intercept = model.coef_[0], float(model.intercept_[0]) - model.coef_[0] @ means
+    # u = sqrt(2) 1000 w on the feature sqrt(2) t: its penalty l2 w^2 = (l2 / 1e6) u^2 / 2
+    C = 1e6 / l2 if reduction == "sum" else 1e6 / (len(y) * l2)
+    model = sklearn_linear.LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1000, C=C)
+    model.fit(math.sqrt(2.0) * t[:, np.newaxis], y)
+    share = float(model.coef_[0, 0]) / (math.sqrt(2.0) * 1000.0)
+    intercept = float(model.intercept_[0]) - 3e4 * share
     result = fastlogreg.train(X, y, backend=backend, l2=l2, reduction=reduction)
     assert result.converged
-    assert result.weights[0] == pytest.approx(result.weights[1], rel=1e-4)
-    np.testing.assert_allclose(result.weights, coef, rtol=1e-4)
-    assert result.bias == pytest.approx(intercept, rel=1e-4)
+    np.testing.assert_allclose(result.weights, [share, share], rtol=1e-9)
+    assert result.bias == pytest.approx(intercept, rel=1e-9)
+
+
+@pytest.mark.parametrize("l2", [1e-3, 1e-9])
+def test_a_one_hot_set_coded_0_c_is_split_as_the_penalty_says(backend, l2):
+    # The levels' weights plus the bias are tied (every row has exactly one level, coded 2.5): the data
+    # are flat along (w_levels, b) + d (1, 1, 1, -2.5), and the penalty picks the levels' weights that sum
+    # to 0. The reference: the weights in a basis Q of such sums (orthonormal, so the penalty is alike),
+    # scikit-learn's optimum on X's other features and the levels' columns times Q
+    X, y = random_problem(3000, 2, seed=11)
+    levels = (np.arange(3000) % 3)[:, np.newaxis] == np.arange(3)
+    X = np.column_stack([X, 2.5 * levels])
+    Q = np.linalg.qr(np.eye(3) - 1.0 / 3.0)[0][:, :2]  # the sums' complement: orthonormal, summing to 0
+    coef, intercept = sklearn_optimum(np.column_stack([X[:, :2], X[:, 2:] @ Q]), y, l2)
+    result = fastlogreg.train(X, y, backend=backend, l2=l2)
+    assert result.converged
+    np.testing.assert_allclose(result.weights, np.append(coef[:2], Q @ coef[2:]), rtol=0, atol=1e-9)
+    assert result.bias == pytest.approx(intercept, rel=0, abs=1e-9)
+
+
+def test_copies_beside_an_offset_feature_keep_equal_shares(backend):
+    # A feature 500 of its spread from 0 makes the Hessian ill-conditioned (1e-6 along it and the bias),
+    # and its eigenvectors' rounding leaked into the copies' difference: they split ~1e-6 unequally, and
+    # the backends 8.5e-6 apart. Now no step moves along the tie
+    X, y = random_problem(2000, 3, seed=12)
+    X = np.column_stack([X[:, 0], X[:, 1], X[:, 1], X[:, 2] + 500.0])
+    coef, intercept = sklearn_optimum(np.delete(X, 2, axis=1), y, 0.0)
+    result = fastlogreg.train(X, y, backend=backend)
+    assert result.converged
+    assert result.weights[1] == pytest.approx(result.weights[2], rel=1e-14, abs=0)
+    np.testing.assert_allclose(np.delete(result.weights, 2) + [0, result.weights[2], 0], coef, rtol=1e-8)
+    assert result.bias == pytest.approx(intercept, rel=1e-8)
+
+
+def test_a_constant_feature_splits_with_the_bias_alike_on_every_backend():
+    # At l2 = 0 the loss cannot tell a constant feature's weight from the bias; Newton takes no step along
+    # their tie, so the split is the same on every backend. It used to follow each backend's rounding of
+    # the Hessian at 100k rows: the constant's weight 0.0414 on the reference, 0.0415 numpy, 0.0411 numba
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100_000, 2))
+    y = (rng.random(100_000) < 1 / (1 + np.exp(-(X @ [0.8, -0.4] + 0.3)))).astype(float)
+    X = np.column_stack([X, np.full(len(y), 3.7)])
+    reference = fastlogreg.train(X, y, backend="python")
+    others = [name for name in fastlogreg.available_backends() if name != "python"]
+    assert others  # numpy at least
+    for backend in others:
+        result = fastlogreg.train(X, y, backend=backend)
+        np.testing.assert_allclose(result.weights, reference.weights, rtol=0, atol=1e-9)
+        assert result.bias == pytest.approx(reference.bias, rel=0, abs=1e-9)
 
 
 @pytest.mark.parametrize("kind", ["three copies", "every level of a category"])

@@ -78,6 +78,19 @@ OFFSET_RESOLUTION = 1e-10
 # Centred, such a feature's weight can be right while the bias in X's units, which carries mean x weight,
 # cannot hold it: scores computed in X's units off by more than this are not the optimum's.
 SCORE_RESOLUTION = 1e-8
+# A direction of theta along which no row's score moves by more than this, relative to the size of its
+# terms, is tied (_tied_directions): the data's loss is flat along it but for rounding, and only the L2
+# penalty says where along it the optimum lies. Measured on exact ties (a feature equal to another plus a
+# constant, copies, a constant feature, a one-hot set coded 0/c): 1e-16 to 2.5e-13, the error of the
+# Hessian's eigenvectors, most with the numpy backend's sums at 1M rows; 5e-12 for features 1e-11 of
+# their size apart, which are so treated as copies, 5e-10 for 1e-9 apart, which are not.
+TIED_RESIDUAL = 1e-11
+# Where the data's unit-diagonal Hessian has a curvature below TIED_CANDIDATE at the start, its eigenvectors
+# below TIED_NEIGHBOURS are read off X: a tie's eigenvector is off by the Hessian's rounding over the gap
+# to the next (1e-11 beside a feature 500 of its spread from 0, at 2e-6), which the scores, read with the
+# neighbour, take out.
+TIED_CANDIDATE = 1e-6
+TIED_NEIGHBOURS = 1e-2
 # Iterations in a row after which Newton stops crawling (newton_step): the loss still falls along a
 # direction the Hessian cannot resolve, which its damped steps cover by 1e-4 or less an iteration.
 CRAWLS = 3
@@ -156,7 +169,8 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
     # Centred by the data's own curvature, whatever l2 adds: a penalty resolves such a feature's direction,
     # but every score still rounds by ~1e-16 of its w.x (at l2=1e-4 the backends were 2e-9 apart)
-    centred = _offset_features(problem.X, hessian - penalty_curvature) if problem.l2 else offsets
+    data_hessian = hessian - penalty_curvature if problem.l2 else hessian
+    centred = _offset_features(problem.X, data_hessian) if problem.l2 else offsets
     if centred and may_centre and problem.epochs > 0:  # epochs=0 asks only for the start's loss
         raise OffsetFeatures(sorted(centred))
     rounding = hessian_rounding(len(gradient))
@@ -168,11 +182,12 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
+    tied = _tied_directions(problem.X, data_hessian)  # along which only the penalty sets the step
     while True:
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
-        step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, tol * abs(loss), penalty)
+        step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, tol * abs(loss), penalty, theta, tied)
         with np.errstate(over="ignore", invalid="ignore"):
             slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if not (np.isfinite(step).all() and math.isfinite(slope)):  # curvature ~e^-700 against residuals of order 1
@@ -202,7 +217,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
-            return _polished(evaluate, theta, loss, step, -0.5 * slope, history, tol * abs(loss), penalty)
+            return _polished(evaluate, theta, loss, step, -0.5 * slope, history, tol * abs(loss), penalty, tied)
         if len(history) == problem.epochs and offsets:  # crawling, since those features are barely resolved
             _warn_unresolved(list(offsets))
             return _fit(theta, loss, history, converged=False)
@@ -258,20 +273,20 @@ def in_original_units(fit: Fit, shift: Standardization, reached: str) -> Fit:
     return fit._replace(weights=weights, bias=float(bias))
 
 
-def _polished(evaluate, theta, loss, step, decrement, history, negligible, penalty) -> Fit:
+def _polished(evaluate, theta, loss, step, decrement, history, negligible, penalty, tied) -> Fit:
     """The converged point, after its last (negligible) full step: a pass more buys the accuracy of one
     more quadratic iteration, the weights to about the square of the decrement.
 
     The step is kept where the loss rises by no more than its rounding, or where the new point's own
-    decrement is below ``decrement``, the old point's (both as newton_step measures them, with ``negligible``
-    and ``penalty``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its
+    decrement is below ``decrement``, the old point's (both as newton_step measures them, with ``negligible``,
+    ``penalty`` and ``tied``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its
     w.x, so the loss can rise by more than ROUNDING while the gradient shows the new point nearer the
     optimum (a decrement of 1e-25 against 6e-15; the backends that dropped such a step were 4e-7 off)."""
     candidate = theta + step
     candidate_loss, gradient, hessian = evaluate(candidate)
     if candidate_loss - loss <= ROUNDING * abs(loss) or (
         _finite(candidate_loss, gradient, hessian)
-        and _decrement(gradient, newton_step(gradient, hessian, negligible, penalty)[0]) < decrement
+        and _decrement(gradient, newton_step(gradient, hessian, negligible, penalty, candidate, tied)[0]) < decrement
     ):
         history.append(loss)
         theta, loss = candidate, candidate_loss
@@ -341,22 +356,58 @@ def _separating(problem, step, hessian, gram, loss) -> bool:
 
 
 def _moves_to_labels(X, y, step) -> np.ndarray:
-    """(2y - 1)(x.s_w + s_b) for every row: how far ``step`` moved its score towards its label. X is read
-    once: by dask in one computation, else by contiguous pieces (a row block of column-major X on the GPU
-    would copy the whole span of its columns), columns or blocks of rows, to the host."""
+    """(2y - 1)(x.s_w + s_b) for every row: how far ``step`` moved its score towards its label."""
+    return _scores(X, step[:, np.newaxis])[:, 0] * (2.0 * _on_host(y) - 1.0)
+
+
+def _scores(X, directions) -> np.ndarray:
+    """x.v_w + v_b for every row and every column v of ``directions`` (d + 1 by k): how far each moves
+    each row's score. X is read once: by dask in one computation, else by contiguous pieces (a row block
+    of column-major X on the GPU would copy the whole span of its columns), columns or blocks of rows,
+    to the host."""
     from ..validation import is_dask_array  # here: validation imports the solvers
 
     if is_dask_array(X):
-        return np.asarray((X @ step[:-1] + step[-1]) * (2.0 * y - 1.0))
-    moves = np.full(X.shape[0], step[-1])
+        return np.asarray(X @ directions[:-1] + directions[-1])
+    scores = np.tile(directions[-1], (X.shape[0], 1))
     if X.flags["F_CONTIGUOUS"]:
         for j in range(X.shape[1]):
-            moves += step[j] * _on_host(X[:, j])
+            scores += np.multiply.outer(_on_host(X[:, j]), directions[j])
     else:
         rows = max(1, ROWS_READ_ENTRIES // X.shape[1])
         for start in range(0, X.shape[0], rows):
-            moves[start : start + rows] += _on_host(X[start : start + rows]) @ step[:-1]
-    return moves * (2.0 * _on_host(y) - 1.0)
+            scores[start : start + rows] += _on_host(X[start : start + rows]) @ directions[:-1]
+    return scores
+
+
+def _tied_directions(X, data_hessian) -> np.ndarray | None:
+    """The directions of theta (columns, in its units) along which no row's score moves, to within
+    TIED_RESIDUAL of the size of its terms, or None: a constant feature with the bias, a feature equal to
+    another plus a constant, exact copies, a one-hot set coded 0/c. The data's loss is flat along them,
+    exactly but for its rounding, so only an L2 penalty sets the optimum there (newton_step). The
+    Hessian cannot tell them, since its curvature along them is its rounding (1e-15 to 1e-12): the
+    candidates, its eigenvectors below TIED_CANDIDATE, are judged by the scores themselves (one read
+    of X), whose residuals, squared only then, lose nothing to cancellation."""
+    unit, scaled = _unit_diagonal(data_hessian)
+    # the common case first, at half eigh's cost; and no row with curvature left: nothing to judge by
+    if np.linalg.eigvalsh(scaled)[0] >= TIED_CANDIDATE or not data_hessian[-1, -1] > 0:
+        return None
+    values, vectors = np.linalg.eigh(scaled)
+    candidates = vectors[:, values < TIED_NEIGHBOURS] * unit[:, np.newaxis]
+    # each term's size: x_j's root mean square (weighted by p(1-p), as the Hessian's diagonal has it)
+    sizes = np.append(np.sqrt(np.diag(data_hessian)[:-1] / data_hessian[-1, -1]), 1.0)
+    magnitude = np.abs(candidates).T @ sizes
+    candidates /= np.where(magnitude > 0, magnitude, 1.0)  # 0: the weight of a feature that is 0 on every row
+    residuals = _scores(X, candidates) / math.sqrt(X.shape[0])
+    if len(residuals) < len(candidates.T):  # beyond the rows' rank, combinations move no score at all
+        residuals = np.vstack([residuals, np.zeros((len(candidates.T) - len(residuals), len(candidates.T)))])
+    _, singular, combinations = np.linalg.svd(residuals, full_matrices=False)
+    tied = candidates @ combinations[singular <= TIED_RESIDUAL].T
+    # terms that move the scores by less than the tolerance are eigh's rounding (the bias's 1e-12 in a tie
+    # of two exact copies, which split them 1e-9 unequally): exactly 0, the tie is as exact as the data's
+    terms = np.abs(tied) * sizes[:, np.newaxis]
+    tied[terms < TIED_RESIDUAL * terms.sum(axis=0)] = 0.0
+    return tied if tied.size else None
 
 
 def _on_host(values):
@@ -393,11 +444,16 @@ def _fit(theta, loss, history, *, converged) -> Fit:
 
 
 def newton_step(
-    gradient: np.ndarray, hessian: np.ndarray, negligible: float, penalty: np.ndarray
+    gradient: np.ndarray,
+    hessian: np.ndarray,
+    negligible: float,
+    penalty: np.ndarray,
+    theta: np.ndarray,
+    tied: np.ndarray | None,
 ) -> tuple[np.ndarray, float, float]:
-    """The step s with H s = -g (see the module docstring); the fall of the loss it predicts along the
-    directions H resolves; and at least how much further the loss falls along those H cannot resolve (0.0
-    where none carries a fall above ``negligible``).
+    """The step s with H s = -g at ``theta`` (see the module docstring); the fall of the loss it predicts
+    along the directions H resolves; and at least how much further the loss falls along those H cannot
+    resolve (0.0 where none carries a fall above ``negligible``).
 
     H is scaled to a unit diagonal and factored by Cholesky. Where no pivot is below MIN_PIVOT the step
     solves the scaled system; where one is (a constant or duplicated feature, nearly collinear ones, the
@@ -407,36 +463,87 @@ def newton_step(
     they keep their equal shares, and every backend the same split); damped by WEAK_DAMPING where it can
     fall further but its curvature is rounding: those crawl, and their least further fall is returned.
     A direction that ``penalty`` (the L2 penalty's curvature, in H) curves by at least that rounding moves
-    in any case: the penalty's curvature is exact, so the step along it is known however flat the data
-    is there (a feature equal to another plus a constant, at l2 > 0), and only it leads to the penalty's
-    optimum there.
+    in any case: the penalty's curvature is exact. Along ``tied`` directions (_tied_directions: no row's
+    score moves along them) the data's loss is flat, and only the penalty sets the step (_tied_step).
     """
     unit, scaled = _unit_diagonal(hessian)
-    try:
-        lower = np.linalg.cholesky(scaled)
-        singular = not lower.diagonal().min() ** 2 >= MIN_PIVOT
-    except np.linalg.LinAlgError:
-        singular = True
-    if not singular:
-        # numpy has no solve by a Cholesky factor: one LU solve (a LAPACK call, backward stable) costs
-        # less than two through the triangular factors, which solve() would factor again
-        scaled_step = np.linalg.solve(scaled, -gradient * unit)
-        with np.errstate(over="ignore", invalid="ignore"):
-            resolved_fall, unresolved_fall = -0.5 * float(scaled_step @ (gradient * unit)), 0.0
+    scaled_gradient, penalty_curvature = gradient * unit, penalty * unit**2
+    if tied is None:
+        scaled_step, resolved_fall, unresolved_fall = _scaled_step(
+            scaled_gradient, scaled, np.diag(penalty_curvature), negligible
+        )
     else:
-        values, vectors, along = _eigen(gradient, unit, scaled)
-        rounding = hessian_rounding(len(values))
-        resolved = values >= rounding
-        with np.errstate(over="ignore", invalid="ignore"):  # a step past float64 is reported once, by newton()
-            # the most curvature a direction can have: its own where resolved, else below 2 x rounding
-            fall = along**2 / (2.0 * np.where(resolved, values, 2.0 * rounding))  # the least further fall
-            moves = (values >= MIN_PIVOT) | (fall > negligible) | ((penalty * unit**2) @ vectors**2 >= rounding)
-            curvature = np.where(resolved, values, np.maximum(values, 0.0) + WEAK_DAMPING)
-            scaled_step = vectors @ np.where(moves, -along / curvature, 0.0)
-            resolved_fall = float(np.sum(fall[moves & resolved]))
-            unresolved_fall = float(np.sum(fall[moves & ~resolved]))
+        scaled_step, resolved_fall, unresolved_fall = _tied_step(
+            scaled, scaled_gradient, penalty_curvature, penalty * theta * unit, tied / unit[:, np.newaxis], negligible
+        )
     with np.errstate(over="ignore"):
         return scaled_step * unit, resolved_fall, unresolved_fall
+
+
+def _definite(scaled: np.ndarray) -> bool:
+    """Whether the unit-diagonal ``scaled`` is safely positive definite: no Cholesky pivot below MIN_PIVOT."""
+    try:
+        return bool(np.linalg.cholesky(scaled).diagonal().min() ** 2 >= MIN_PIVOT)
+    except np.linalg.LinAlgError:
+        return False
+
+
+def _scaled_step(gradient, scaled, penalty_curvature, negligible) -> tuple[np.ndarray, float, float]:
+    """newton_step on a Hessian ``scaled`` to a unit diagonal (``penalty_curvature``: the penalty's part
+    of it, a matrix), in its units."""
+    if _definite(scaled):
+        # numpy has no solve by a Cholesky factor: one LU solve (a LAPACK call, backward stable) costs
+        # less than two through the triangular factors, which solve() would factor again
+        step = np.linalg.solve(scaled, -gradient)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return step, -0.5 * float(step @ gradient), 0.0
+    values, vectors = np.linalg.eigh(scaled)
+    along = vectors.T @ gradient
+    rounding = hessian_rounding(len(values))
+    resolved = values >= rounding
+    with np.errstate(over="ignore", invalid="ignore"):  # a step past float64 is reported once, by newton()
+        # the most curvature a direction can have: its own where resolved, else below 2 x rounding
+        fall = along**2 / (2.0 * np.where(resolved, values, 2.0 * rounding))  # the least further fall
+        # the penalty's curvature is exact: the step along a direction it curves is known however flat the data
+        penalized = np.einsum("ij,ik,kj->j", vectors, penalty_curvature, vectors) >= rounding
+        moves = (values >= MIN_PIVOT) | (fall > negligible) | penalized
+        curvature = np.where(resolved, values, np.maximum(values, 0.0) + WEAK_DAMPING)
+        step = vectors @ np.where(moves, -along / curvature, 0.0)
+        return step, float(np.sum(fall[moves & resolved])), float(np.sum(fall[moves & ~resolved]))
+
+
+def _tied_step(scaled, gradient, penalty_curvature, penalty_gradient, tied, negligible):
+    """newton_step's scaled step, where the data's loss is flat along ``tied`` (columns, scaled like
+    theta / u): the data's curvature and gradient there are rounding (~1e-13, against an l2 curvature of
+    1e-9 that sets the optimum's split of a feature equal to another plus a constant: they used to leave
+    that split where the first step put it), so they count as 0, and the penalty, exact, alone sets the
+    step there: in a basis of the tied directions and the rest, the tied ones are scaled by the
+    penalty's curvature along them (``penalty_curvature``: its diagonal in ``scaled``;
+    ``penalty_gradient``: its gradient) to a unit diagonal, however small l2 is, and the system is
+    solved there (_scaled_step). Without a penalty they take no step, so the split stays where it was
+    (at the start: exact copies' equal shares) on every backend."""
+    basis = np.linalg.qr(tied, mode="complete")[0]
+    ties = tied.shape[1]
+    free = basis[:, ties:]
+    data_curvature = free.T @ (scaled - np.diag(penalty_curvature)) @ free
+    data_gradient = free.T @ (gradient - penalty_gradient)
+    if not penalty_curvature.any():
+        step, resolved_fall, unresolved_fall = _scaled_step(
+            data_gradient, data_curvature, np.zeros_like(data_curvature), negligible
+        )
+        return free @ step, resolved_fall, unresolved_fall
+    penalty_along = basis.T @ (penalty_curvature[:, np.newaxis] * basis)
+    curvature = penalty_along.copy()
+    curvature[ties:, ties:] += data_curvature
+    unit = np.ones(len(gradient))
+    unit[:ties] = 1.0 / np.sqrt(penalty_along.diagonal()[:ties])  # > 0: every tie moves some weight
+    step, resolved_fall, unresolved_fall = _scaled_step(
+        unit * (np.append(np.zeros(ties), data_gradient) + basis.T @ penalty_gradient),
+        unit[:, np.newaxis] * curvature * unit,
+        unit[:, np.newaxis] * penalty_along * unit,
+        negligible,
+    )
+    return basis @ (unit * step), resolved_fall, unresolved_fall
 
 
 def hessian_rounding(size: int) -> float:
