@@ -85,11 +85,13 @@ SCORE_RESOLUTION = 1e-8
 # Hessian's eigenvectors, most with the numpy backend's sums at 1M rows; 5e-12 for features 1e-11 of
 # their size apart, which are so treated as copies, 5e-10 for 1e-9 apart, which are not.
 TIED_RESIDUAL = 1e-11
-# Where the data's unit-diagonal Hessian has a curvature below TIED_CANDIDATE at the start, its eigenvectors
-# below TIED_NEIGHBOURS are read off X: a tie's eigenvector is off by the Hessian's rounding over the gap
-# to the next (1e-11 beside a feature 500 of its spread from 0, at 2e-6), which the scores, read with the
-# neighbour, take out.
-TIED_CANDIDATE = 1e-6
+# Where the data's unit-diagonal Hessian has a curvature below TIED_CANDIDATE at the start (or below n
+# epsilon, which bounds the rounding of its sums over n rows: a tie's was 7e-11 with the numpy backend at
+# 4M rows), its eigenvectors below TIED_NEIGHBOURS are read off X. A tie's eigenvector is off by the
+# Hessian's rounding over the gap to the next (1e-11 beside a feature 500 of its spread from 0, at 2e-6),
+# which the scores, read with that neighbour, take out. Features far from 0 for their spread (2e-8 at
+# 5,000 times) are not read for: an extra read of X would cost them a third of a fit.
+TIED_CANDIDATE = 1e-9
 TIED_NEIGHBOURS = 1e-2
 # Iterations in a row after which Newton stops crawling (newton_step): the loss still falls along a
 # direction the Hessian cannot resolve, which its damped steps cover by 1e-4 or less an iteration.
@@ -385,12 +387,13 @@ def _tied_directions(X, data_hessian) -> np.ndarray | None:
     TIED_RESIDUAL of the size of its terms, or None: a constant feature with the bias, a feature equal to
     another plus a constant, exact copies, a one-hot set coded 0/c. The data's loss is flat along them,
     exactly but for its rounding, so only an L2 penalty sets the optimum there (newton_step). The
-    Hessian cannot tell them, since its curvature along them is its rounding (1e-15 to 1e-12): the
-    candidates, its eigenvectors below TIED_CANDIDATE, are judged by the scores themselves (one read
-    of X), whose residuals, squared only then, lose nothing to cancellation."""
+    Hessian cannot tell them (its curvature along them is its rounding, 1e-16 to 1e-10): where it has a
+    curvature below TIED_CANDIDATE, its eigenvectors below TIED_NEIGHBOURS are judged by the scores
+    themselves (one read of X), whose residuals, squared only then, lose nothing to cancellation."""
     unit, scaled = _unit_diagonal(data_hessian)
     # the common case first, at half eigh's cost; and no row with curvature left: nothing to judge by
-    if np.linalg.eigvalsh(scaled)[0] >= TIED_CANDIDATE or not data_hessian[-1, -1] > 0:
+    candidate = max(TIED_CANDIDATE, X.shape[0] * float(np.finfo(np.float64).eps))
+    if np.linalg.eigvalsh(scaled)[0] >= candidate or not data_hessian[-1, -1] > 0:
         return None
     values, vectors = np.linalg.eigh(scaled)
     candidates = vectors[:, values < TIED_NEIGHBOURS] * unit[:, np.newaxis]
@@ -401,7 +404,8 @@ def _tied_directions(X, data_hessian) -> np.ndarray | None:
     residuals = _scores(X, candidates) / math.sqrt(X.shape[0])
     if len(residuals) < len(candidates.T):  # beyond the rows' rank, combinations move no score at all
         residuals = np.vstack([residuals, np.zeros((len(candidates.T) - len(residuals), len(candidates.T)))])
-    _, singular, combinations = np.linalg.svd(residuals, full_matrices=False)
+    # the singular values and vectors of the residuals, through their R factor (a third of the time)
+    _, singular, combinations = np.linalg.svd(np.linalg.qr(residuals, mode="r"))
     tied = candidates @ combinations[singular <= TIED_RESIDUAL].T
     # terms that move the scores by less than the tolerance are eigh's rounding (the bias's 1e-12 in a tie
     # of two exact copies, which split them 1e-9 unequally): exactly 0, the tie is as exact as the data's
