@@ -38,6 +38,8 @@ CASES = {
     "separable_tiny_l2": ("separable", 1, dict(l2=1e-30)),
     # a feature 1e8 + u, which Newton centres (on the host) before the GPU sees it
     "newton_offset": ("offset", 2, dict()),
+    # a feature equal to another plus 3: a tie, read off X (from the GPU too), along which only l2 steps
+    "newton_tied": ("tied", 2, dict(l2=1e-10)),
 }
 STOP_AT = 21  # the callback asks to stop after this many epochs
 
@@ -52,6 +54,9 @@ def _data(rows, features):
         return np.array([[1.0], [-1.0], [2.0], [-2.0]]), np.array([1, 0, 1, 0], dtype=np.uint8)
     if rows == "offset":
         return _offset_problem()
+    if rows == "tied":
+        X, y = _problem(40, features)
+        return np.column_stack([X, X[:, 0] + 3.0]), y
     return _problem(rows, features)
 
 
@@ -77,12 +82,12 @@ def run_cases(backend, names=tuple(CASES)):
 
 
 def run_device_input():
-    """The "gd_float32" and "newton" cases again with X already on the GPU (as numba's device array), and
-    "newton" by the estimator's fit."""
+    """The "gd_float32", "newton" and "newton_tied" cases again with X already on the GPU (as numba's device
+    array), and "newton" by the estimator's fit."""
     from numba import cuda
 
     results = {}
-    for name in ("gd_float32", "newton"):
+    for name in ("gd_float32", "newton", "newton_tied"):
         rows, features, settings = CASES[name]
         X, y = _data(rows, features)
         result = fastlogreg.train(cuda.to_device(np.ascontiguousarray(X)), y, backend="cuda", **settings)

@@ -9,7 +9,9 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    H's eigenvectors instead (newton_step): each direction exactly where its curvature is above
    float64's rounding of H, not at all where the loss cannot fall along it by ``tol`` (so exact copies
    of a feature keep equal shares of its weight, on every backend), and damped where it can but its
-   curvature is rounding;
+   curvature is rounding. Along ties (_tied_directions: directions along which no row's score moves,
+   such as a constant feature with the bias, or a feature equal to another plus a constant), found once
+   by reading X, the data's curvature and gradient are rounding, and only the L2 penalty steps;
 2. a backtracking line search halves the step until the loss falls enough (Armijo), starting below
    the longest step that could (the loss cannot fall below 0); the pass at each trial point already
    gives the next iteration's gradient and Hessian, so an accepted first trial costs one pass per
