@@ -80,21 +80,23 @@ OFFSET_RESOLUTION = 1e-10
 # Centred, such a feature's weight can be right while the bias in X's units, which carries mean x weight,
 # cannot hold it: scores computed in X's units off by more than this are not the optimum's.
 SCORE_RESOLUTION = 1e-8
-# A direction of theta along which no row's score moves by more than this, relative to the size of its
-# terms, is tied (_tied_directions): the data's loss is flat along it but for rounding, and only the L2
-# penalty says where along it the optimum lies. Measured on exact ties (a feature equal to another plus a
-# constant, copies, a constant feature, a one-hot set coded 0/c): 1e-16 to 2.5e-13, the error of the
-# Hessian's eigenvectors, most with the numpy backend's sums at 1M rows; 5e-12 for features 1e-11 of
-# their size apart, which are so treated as copies, 5e-10 for 1e-9 apart, which are not.
-TIED_RESIDUAL = 1e-11
-# Where the data's unit-diagonal Hessian has a curvature below TIED_CANDIDATE at the start (or below n
-# epsilon, which bounds the rounding of its sums over n rows: a tie's was 7e-11 with the numpy backend at
-# 4M rows), its eigenvectors below TIED_NEIGHBOURS are read off X. A tie's eigenvector is off by the
-# Hessian's rounding over the gap to the next (1e-11 beside a feature 500 of its spread from 0, at 2e-6),
-# which the scores, read with that neighbour, take out. Features far from 0 for their spread (2e-8 at
-# 5,000 times) are not read for: an extra read of X would cost them a third of a fit.
+# A direction of theta along which every row's score moves by at most this (root mean square), against
+# the size of its terms, is a tie (_tied_directions): the data's loss is flat along it but for rounding,
+# and only the L2 penalty says where along it the optimum lies. Measured, from [X 1]'s R factor: exact
+# ties (a feature equal to another plus a constant, copies, a constant feature, a one-hot set coded 0/c)
+# 1e-16 to 2.4e-15 at up to 200 features; features 1e-13 of their size apart 5e-14, so not tied.
+TIED_RESIDUAL = 1e-14
+# A tie's terms below this fraction of its sum are its singular vector's rounding (beside a feature 500 of
+# its spread from 0, copies split 4e-12 unequally): 0, where the tie holds as well without them.
+SNAPPED = 1e-9
+# X is read for ties only where the data's unit-diagonal Hessian has a curvature below this at the start,
+# or below n epsilon, which bounds the rounding of its sums over n rows (a tie's was 7e-11 with the numpy
+# backend at 4M rows): not for features merely far from 0 for their spread (2e-8 at 5,000 times), whose
+# fits an extra read of X would slow by a third. And only the features that have more than TIED_SUPPORT of
+# such a direction (of unit length, the Hessian scaled to a unit diagonal) are read: at 1M rows the R
+# factor costs ~50 ms for 6 features and the ones, a fit's time, and 15 ms for the 3 of a one-hot set.
 TIED_CANDIDATE = 1e-9
-TIED_NEIGHBOURS = 1e-2
+TIED_SUPPORT = 1e-8
 # Iterations in a row after which Newton stops crawling (newton_step): the loss still falls along a
 # direction the Hessian cannot resolve, which its damped steps cover by 1e-4 or less an iteration.
 CRAWLS = 3
@@ -146,9 +148,11 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     scale = problem.scale
     tol = problem.tol  # never None here: validate() resolves newton's default, DEFAULT_TOL
 
-    def evaluate(theta):
-        """The objective, its gradient and its Hessian at theta: one pass over the rows."""
-        sums = backend.curvature_sums(data, theta[:-1], float(theta[-1]))
+    def evaluate(theta, sums=None):
+        """The objective, its gradient and its Hessian at theta: one pass over the rows (unless ``sums``,
+        the pass's at theta, are given)."""
+        if sums is None:
+            sums = backend.curvature_sums(data, theta[:-1], float(theta[-1]))
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked for, and reported once
             loss = sums.loss * scale + l2_penalty(theta[:-1], problem.l2)
             return (
@@ -158,7 +162,8 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
             )
 
     theta = np.append(weights, bias)
-    loss, gradient, hessian = evaluate(theta)
+    start = backend.curvature_sums(data, theta[:-1], float(theta[-1]))
+    loss, gradient, hessian = evaluate(theta, start)
     if not _finite(loss, gradient, hessian):
         raise FloatingPointError(
             "newton: the loss, gradient or Hessian overflows float64 at the start (the Hessian sums squares "
@@ -173,8 +178,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
     # Centred by the data's own curvature, whatever l2 adds: a penalty resolves such a feature's direction,
     # but every score still rounds by ~1e-16 of its w.x (at l2=1e-4 the backends were 2e-9 apart)
-    data_hessian = hessian - penalty_curvature if problem.l2 else hessian
-    centred = _offset_features(problem.X, data_hessian) if problem.l2 else offsets
+    centred = _offset_features(problem.X, start.hessian * scale) if problem.l2 else offsets
     if centred and may_centre and problem.epochs > 0:  # epochs=0 asks only for the start's loss
         raise OffsetFeatures(sorted(centred))
     rounding = hessian_rounding(len(gradient))
@@ -186,7 +190,8 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     history: list[float] = []
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
-    tied = _tied_directions(problem.X, data_hessian)  # along which only the penalty sets the step
+    # directions along which only the penalty sets the step: X is read for them only where a tie may be
+    tied = _tied_directions(problem.X, start.hessian)
     while True:
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
@@ -360,60 +365,77 @@ def _separating(problem, step, hessian, gram, loss) -> bool:
 
 
 def _moves_to_labels(X, y, step) -> np.ndarray:
-    """(2y - 1)(x.s_w + s_b) for every row: how far ``step`` moved its score towards its label."""
-    return _scores(X, step[:, np.newaxis])[:, 0] * (2.0 * _on_host(y) - 1.0)
-
-
-def _scores(X, directions) -> np.ndarray:
-    """x.v_w + v_b for every row and every column v of ``directions`` (d + 1 by k): how far each moves
-    each row's score. X is read once: by dask in one computation, else by contiguous pieces (a row block
-    of column-major X on the GPU would copy the whole span of its columns), columns or blocks of rows,
-    to the host."""
+    """(2y - 1)(x.s_w + s_b) for every row: how far ``step`` moved its score towards its label. X is read
+    once: by dask in one computation, else by contiguous pieces (a row block of column-major X on the GPU
+    would copy the whole span of its columns), columns or blocks of rows, to the host."""
     from ..validation import is_dask_array  # here: validation imports the solvers
 
     if is_dask_array(X):
-        return np.asarray(X @ directions[:-1] + directions[-1])
-    scores = np.tile(directions[-1], (X.shape[0], 1))
+        return np.asarray((X @ step[:-1] + step[-1]) * (2.0 * y - 1.0))
+    moves = np.full(X.shape[0], step[-1])
     if X.flags["F_CONTIGUOUS"]:
         for j in range(X.shape[1]):
-            scores += np.multiply.outer(_on_host(X[:, j]), directions[j])
+            moves += step[j] * _on_host(X[:, j])
     else:
         rows = max(1, ROWS_READ_ENTRIES // X.shape[1])
         for start in range(0, X.shape[0], rows):
-            scores[start : start + rows] += _on_host(X[start : start + rows]) @ directions[:-1]
-    return scores
+            moves[start : start + rows] += _on_host(X[start : start + rows]) @ step[:-1]
+    return moves * (2.0 * _on_host(y) - 1.0)
 
 
 def _tied_directions(X, data_hessian) -> np.ndarray | None:
     """The directions of theta (columns, in its units) along which no row's score moves, to within
-    TIED_RESIDUAL of the size of its terms, or None: a constant feature with the bias, a feature equal to
-    another plus a constant, exact copies, a one-hot set coded 0/c. The data's loss is flat along them,
-    exactly but for its rounding, so only an L2 penalty sets the optimum there (newton_step). The
-    Hessian cannot tell them (its curvature along them is its rounding, 1e-16 to 1e-10): where it has a
-    curvature below TIED_CANDIDATE, its eigenvectors below TIED_NEIGHBOURS are judged by the scores
-    themselves (one read of X), whose residuals, squared only then, lose nothing to cancellation."""
+    TIED_RESIDUAL of the size of its terms, or None: a constant feature with the bias, exact copies, a
+    feature equal to another plus a constant, a one-hot set coded 0/c, a feature that is 0 on every row.
+    The data's loss is flat along them, exactly but for rounding, so only an L2 penalty sets the optimum
+    there (newton_step). The data's Hessian cannot tell them, since its curvature along them is its
+    rounding (1e-16 to 1e-10), but it shows where one may be (TIED_CANDIDATE) and which features it may
+    take (TIED_SUPPORT); [X 1] itself can: the R factor (Householder's, backward stable column by column)
+    of those features and the ones, each column scaled to its root mean square, has the ties as its right
+    singular vectors of singular value ~1e-16. X is read once, by blocks of rows, into the R factor."""
+    rows, features = X.shape
     unit, scaled = _unit_diagonal(data_hessian)
-    # the common case first, at half eigh's cost; and no row with curvature left: nothing to judge by
-    candidate = max(TIED_CANDIDATE, X.shape[0] * float(np.finfo(np.float64).eps))
-    if np.linalg.eigvalsh(scaled)[0] >= candidate or not data_hessian[-1, -1] > 0:
-        return None
     values, vectors = np.linalg.eigh(scaled)
-    candidates = vectors[:, values < TIED_NEIGHBOURS] * unit[:, np.newaxis]
-    # each term's size: x_j's root mean square (weighted by p(1-p), as the Hessian's diagonal has it)
-    sizes = np.append(np.sqrt(np.diag(data_hessian)[:-1] / data_hessian[-1, -1]), 1.0)
-    magnitude = np.abs(candidates).T @ sizes
-    candidates /= np.where(magnitude > 0, magnitude, 1.0)  # 0: the weight of a feature that is 0 on every row
-    residuals = _scores(X, candidates) / math.sqrt(X.shape[0])
-    if len(residuals) < len(candidates.T):  # beyond the rows' rank, combinations move no score at all
-        residuals = np.vstack([residuals, np.zeros((len(candidates.T) - len(residuals), len(candidates.T)))])
-    # the singular values and vectors of the residuals, through their R factor (a third of the time)
-    _, singular, combinations = np.linalg.svd(np.linalg.qr(residuals, mode="r"))
-    tied = candidates @ combinations[singular <= TIED_RESIDUAL].T
-    # terms that move the scores by less than the tolerance are eigh's rounding (the bias's 1e-12 in a tie
-    # of two exact copies, which split them 1e-9 unequally): exactly 0, the tie is as exact as the data's
-    terms = np.abs(tied) * sizes[:, np.newaxis]
-    tied[terms < TIED_RESIDUAL * terms.sum(axis=0)] = 0.0
-    return tied if tied.size else None
+    near = vectors[:, values < max(TIED_CANDIDATE, rows * float(np.finfo(np.float64).eps))]
+    if not near.size:  # the common case: nothing near a tie
+        return None
+    support = np.flatnonzero(np.abs(near[:-1]).max(axis=1) > TIED_SUPPORT)  # the features, and the ones
+    factor = np.zeros((0, len(support) + 1))
+    for block in _row_blocks(X, min_rows=2 * len(support) + 2):
+        stacked = np.ones((len(factor) + len(block), len(factor.T)), order="F")  # LAPACK's order: no copy
+        stacked[: len(factor)], stacked[len(factor) :, :-1] = factor, block[:, support]
+        factor = np.asarray(np.linalg.qr(stacked, mode="r"))  # R alone (numpy's type stubs say a QRResult)
+    factor = np.vstack([factor, np.zeros((len(factor.T) - len(factor), len(factor.T)))])  # fewer rows
+    peaks = np.abs(factor).max(axis=0)  # (the squares of features ~1e200 would overflow)
+    peaks = np.where(peaks > 0, peaks, 1.0)
+    sizes = peaks * np.linalg.norm(factor / peaks, axis=0) / math.sqrt(rows)  # each column's root mean square
+    sizes = np.where(sizes > 0, sizes, 1.0)  # a feature 0 on every row: its weight is a tie by itself
+    factor /= sizes * math.sqrt(rows)  # those columns of [X 1] scaled to unit root mean square: their R
+
+    def residual(combinations):  # each combination's scores (root mean square) against its terms' size
+        return np.linalg.norm(factor @ combinations, axis=0) / np.abs(combinations).sum(axis=0)
+
+    _, _, combinations = np.linalg.svd(factor)
+    tied = combinations[residual(combinations.T) <= TIED_RESIDUAL].T
+    if not tied.size:
+        return None
+    snapped = np.where(np.abs(tied) < SNAPPED * np.abs(tied).sum(axis=0), 0.0, tied)
+    if np.all(residual(snapped) <= TIED_RESIDUAL) and np.linalg.matrix_rank(snapped) == len(tied.T):
+        tied = snapped
+    directions = np.zeros((features + 1, len(tied.T)))
+    directions[np.append(support, features)] = tied / sizes[:, np.newaxis]
+    return directions
+
+
+def _row_blocks(X, min_rows: int):
+    """X's rows on the host, a few MiB at a time (at least ``min_rows``); a column-major array on the GPU all
+    at once, since a block of its rows would copy the whole span of its columns."""
+    if hasattr(X, "copy_to_host") and not X.flags["C_CONTIGUOUS"]:
+        yield X.copy_to_host()
+        return
+    rows = max(min_rows, ROWS_READ_ENTRIES // X.shape[1])
+    for start in range(0, X.shape[0], rows):
+        yield _on_host(X[start : start + rows])
 
 
 def _on_host(values):
@@ -541,8 +563,8 @@ def _tied_step(scaled, gradient, penalty_curvature, penalty_gradient, tied, negl
     penalty_along = basis.T @ (penalty_curvature[:, np.newaxis] * basis)
     curvature = penalty_along.copy()
     curvature[ties:, ties:] += data_curvature
-    unit = np.ones(len(gradient))
-    unit[:ties] = 1.0 / np.sqrt(penalty_along.diagonal()[:ties])  # > 0: every tie moves some weight
+    along = penalty_along.diagonal()[:ties]  # > 0 (every tie moves some weight) unless l2 u^2 underflows
+    unit = np.append(1.0 / np.sqrt(np.where(along > 0, along, 1.0)), np.ones(len(gradient) - ties))
     step, resolved_fall, unresolved_fall = _scaled_step(
         unit * (np.append(np.zeros(ties), data_gradient) + basis.T @ penalty_gradient),
         unit[:, np.newaxis] * curvature * unit,
