@@ -394,11 +394,12 @@ def _tied_directions(X, data_hessian) -> np.ndarray | None:
     of those features and the ones, each column scaled to its root mean square, has the ties as its right
     singular vectors of singular value ~1e-16. X is read once, by blocks of rows, into the R factor."""
     rows, features = X.shape
-    unit, scaled = _unit_diagonal(data_hessian)
-    values, vectors = np.linalg.eigh(scaled)
-    near = vectors[:, values < max(TIED_CANDIDATE, rows * float(np.finfo(np.float64).eps))]
-    if not near.size:  # the common case: nothing near a tie
+    candidate = max(TIED_CANDIDATE, rows * float(np.finfo(np.float64).eps))
+    scaled = _unit_diagonal(data_hessian)[1]
+    if np.linalg.eigvalsh(scaled)[0] >= candidate:  # the common case, at half eigh's cost: nothing near a tie
         return None
+    values, vectors = np.linalg.eigh(scaled)
+    near = vectors[:, values < candidate]
     support = np.flatnonzero(np.abs(near[:-1]).max(axis=1) > TIED_SUPPORT)  # the features, and the ones
     factor = np.zeros((0, len(support) + 1))
     for block in _row_blocks(X, min_rows=2 * len(support) + 2):
