@@ -499,7 +499,7 @@ def newton_step(
     scaled_gradient, penalty_curvature = gradient * unit, penalty * unit**2
     if tied is None:
         scaled_step, resolved_fall, unresolved_fall = _scaled_step(
-            scaled_gradient, scaled, np.diag(penalty_curvature), negligible
+            scaled_gradient, scaled, penalty_curvature, negligible
         )
     else:
         scaled_step, resolved_fall, unresolved_fall = _tied_step(
@@ -519,7 +519,7 @@ def _definite(scaled: np.ndarray) -> bool:
 
 def _scaled_step(gradient, scaled, penalty_curvature, negligible) -> tuple[np.ndarray, float, float]:
     """newton_step on a Hessian ``scaled`` to a unit diagonal (``penalty_curvature``: the penalty's part
-    of it, a matrix), in its units."""
+    of it, a matrix, or its diagonal where that is all), in its units."""
     if _definite(scaled):
         # numpy has no solve by a Cholesky factor: one LU solve (a LAPACK call, backward stable) costs
         # less than two through the triangular factors, which solve() would factor again
@@ -534,6 +534,8 @@ def _scaled_step(gradient, scaled, penalty_curvature, negligible) -> tuple[np.nd
         # the most curvature a direction can have: its own where resolved, else below 2 x rounding
         fall = along**2 / (2.0 * np.where(resolved, values, 2.0 * rounding))  # the least further fall
         # the penalty's curvature is exact: the step along a direction it curves is known however flat the data
+        if penalty_curvature.ndim == 1:  # each eigenvector's curvature from the penalty
+            penalty_curvature = np.diag(penalty_curvature)
         penalized = np.einsum("ij,ik,kj->j", vectors, penalty_curvature, vectors) >= rounding
         moves = (values >= MIN_PIVOT) | (fall > negligible) | penalized
         curvature = np.where(resolved, values, np.maximum(values, 0.0) + WEAK_DAMPING)
