@@ -9,7 +9,7 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    H's eigenvectors instead (newton_step): each direction exactly where its curvature is above
    float64's rounding of H, not at all where the loss cannot fall along it by ``tol`` (so exact copies
    of a feature keep equal shares of its weight, on every backend), and damped where it can but its
-   curvature is rounding. Along ties (_tied_directions: directions along which no row's score moves,
+   curvature is rounding. Along ties (_ties: directions along which no row's score moves,
    such as a constant feature with the bias, or a feature equal to another plus a constant), found once
    by reading X, the data's curvature and gradient are rounding, and only the L2 penalty steps;
 2. a backtracking line search halves the step until the loss falls enough (Armijo), starting below
@@ -46,6 +46,7 @@ import math
 import sys
 import types
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -191,12 +192,12 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     if problem.epochs == 0:  # nothing asked but the loss at the start
         return _fit(theta, loss, history, converged=False)
     # directions along which only the penalty sets the step: X is read for them only where a tie may be
-    tied = _tied_directions(problem.X, start.hessian)
+    ties = _ties(problem.X, start.hessian, every_feature=bool(theta.any()))
     while True:
         if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
             _warn_separated(loss)
             return _fit(theta, loss, history, converged=False)
-        step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, tol * abs(loss), penalty, theta, tied)
+        step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, tol * abs(loss), penalty, theta, ties)
         with np.errstate(over="ignore", invalid="ignore"):
             slope = float(gradient @ step)  # the loss's derivative along the step: minus the squared decrement
         if not (np.isfinite(step).all() and math.isfinite(slope)):  # curvature ~e^-700 against residuals of order 1
@@ -226,7 +227,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
-            return _polished(evaluate, theta, loss, step, -0.5 * slope, history, tol * abs(loss), penalty, tied)
+            return _polished(evaluate, theta, loss, step, -0.5 * slope, history, tol * abs(loss), penalty, ties)
         if len(history) == problem.epochs and offsets:  # crawling, since those features are barely resolved
             _warn_unresolved(list(offsets))
             return _fit(theta, loss, history, converged=False)
@@ -282,20 +283,20 @@ def in_original_units(fit: Fit, shift: Standardization, reached: str) -> Fit:
     return fit._replace(weights=weights, bias=float(bias))
 
 
-def _polished(evaluate, theta, loss, step, decrement, history, negligible, penalty, tied) -> Fit:
+def _polished(evaluate, theta, loss, step, decrement, history, negligible, penalty, ties) -> Fit:
     """The converged point, after its last (negligible) full step: a pass more buys the accuracy of one
     more quadratic iteration, the weights to about the square of the decrement.
 
     The step is kept where the loss rises by no more than its rounding, or where the new point's own
     decrement is below ``decrement``, the old point's (both as newton_step measures them, with ``negligible``,
-    ``penalty`` and ``tied``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its
+    ``penalty`` and ``ties``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its
     w.x, so the loss can rise by more than ROUNDING while the gradient shows the new point nearer the
     optimum (a decrement of 1e-25 against 6e-15; the backends that dropped such a step were 4e-7 off)."""
     candidate = theta + step
     candidate_loss, gradient, hessian = evaluate(candidate)
     if candidate_loss - loss <= ROUNDING * abs(loss) or (
         _finite(candidate_loss, gradient, hessian)
-        and _decrement(gradient, newton_step(gradient, hessian, negligible, penalty, candidate, tied)[0]) < decrement
+        and _decrement(gradient, newton_step(gradient, hessian, negligible, penalty, candidate, ties)[0]) < decrement
     ):
         history.append(loss)
         theta, loss = candidate, candidate_loss
@@ -383,16 +384,24 @@ def _moves_to_labels(X, y, step) -> np.ndarray:
     return moves * (2.0 * _on_host(y) - 1.0)
 
 
-def _tied_directions(X, data_hessian) -> np.ndarray | None:
-    """The directions of theta (columns, in its units) along which no row's score moves, to within
-    TIED_RESIDUAL of the size of its terms, or None: a constant feature with the bias, exact copies, a
-    feature equal to another plus a constant, a one-hot set coded 0/c, a feature that is 0 on every row.
-    The data's loss is flat along them, exactly but for rounding, so only an L2 penalty sets the optimum
-    there (newton_step). The data's Hessian cannot tell them, since its curvature along them is its
-    rounding (1e-16 to 1e-10), but it shows where one may be (TIED_CANDIDATE) and which features it may
-    take (TIED_SUPPORT); [X 1] itself can: the R factor (Householder's, backward stable column by column)
-    of those features and the ones, each column scaled to its root mean square, has the ties as its right
-    singular vectors of singular value ~1e-16. X is read once, by blocks of rows, into the R factor."""
+class Ties(NamedTuple):
+    """A basis of theta (columns, in its units) whose first ``tied`` columns are ties (_ties)."""
+
+    basis: np.ndarray
+    tied: int
+
+
+def _ties(X, data_hessian, *, every_feature: bool) -> Ties | None:
+    """The directions of theta along which no row's score moves, to within TIED_RESIDUAL of the size of
+    its terms, and the rest, or None: a constant feature with the bias, exact copies, a feature equal to
+    another plus a constant, a one-hot set coded 0/c, a feature that is 0 on every row. The data's loss
+    is flat along them, exactly but for rounding, so only an L2 penalty sets the optimum there
+    (newton_step). The data's Hessian (at the start, without l2) cannot tell them, since its curvature
+    along them is its rounding (1e-16 to 1e-10), but it shows where one may be (TIED_CANDIDATE) and which
+    features it may take (TIED_SUPPORT; ``every_feature`` from a start other than 0, whose rows' weights
+    p(1-p) can hide a feature by e^-|z|); [X 1] itself can: the R factor (Householder's, backward stable
+    column by column) of those features and the ones, each column scaled to its root mean square, has the
+    ties as its right singular vectors of singular value ~1e-16. X is read once, by blocks of rows."""
     rows, features = X.shape
     candidate = max(TIED_CANDIDATE, rows * float(np.finfo(np.float64).eps))
     scaled = _unit_diagonal(data_hessian)[1]
@@ -400,11 +409,11 @@ def _tied_directions(X, data_hessian) -> np.ndarray | None:
         return None
     values, vectors = np.linalg.eigh(scaled)
     near = vectors[:, values < candidate]
-    support = np.flatnonzero(np.abs(near[:-1]).max(axis=1) > TIED_SUPPORT)  # the features, and the ones
+    support = np.arange(features) if every_feature else np.flatnonzero(np.abs(near[:-1]).max(axis=1) > TIED_SUPPORT)
     factor = np.zeros((0, len(support) + 1))
-    for block in _row_blocks(X, min_rows=2 * len(support) + 2):
+    for block in _row_blocks(X, support, min_rows=2 * len(support) + 2):
         stacked = np.ones((len(factor) + len(block), len(factor.T)), order="F")  # LAPACK's order: no copy
-        stacked[: len(factor)], stacked[len(factor) :, :-1] = factor, block[:, support]
+        stacked[: len(factor)], stacked[len(factor) :, :-1] = factor, block
         factor = np.asarray(np.linalg.qr(stacked, mode="r"))  # R alone (numpy's type stubs say a QRResult)
     factor = np.vstack([factor, np.zeros((len(factor.T) - len(factor), len(factor.T)))])  # fewer rows
     peaks = np.abs(factor).max(axis=0)  # (the squares of features ~1e200 would overflow)
@@ -423,20 +432,28 @@ def _tied_directions(X, data_hessian) -> np.ndarray | None:
     snapped = np.where(np.abs(tied) < SNAPPED * np.abs(tied).sum(axis=0), 0.0, tied)
     if np.all(residual(snapped) <= TIED_RESIDUAL) and np.linalg.matrix_rank(snapped) == len(tied.T):
         tied = snapped
-    directions = np.zeros((features + 1, len(tied.T)))
-    directions[np.append(support, features)] = tied / sizes[:, np.newaxis]
-    return directions
+    # the ties and an orthonormal complement, in those columns' scaled units; theta's other features as they are
+    read = np.append(support, features)
+    rest = np.setdiff1d(np.arange(features + 1), read)
+    within = np.linalg.qr(tied, mode="complete")[0] / sizes[:, np.newaxis]
+    basis = np.zeros((features + 1, features + 1))
+    basis[np.ix_(read, np.arange(len(read)))] = within
+    basis[rest, np.arange(len(read), features + 1)] = 1.0
+    return Ties(basis, len(tied.T))
 
 
-def _row_blocks(X, min_rows: int):
-    """X's rows on the host, a few MiB at a time (at least ``min_rows``); a column-major array on the GPU all
-    at once, since a block of its rows would copy the whole span of its columns."""
-    if hasattr(X, "copy_to_host") and not X.flags["C_CONTIGUOUS"]:
-        yield X.copy_to_host()
+def _row_blocks(X, columns, min_rows: int):
+    """X's ``columns`` on the host, a few MiB of rows at a time (at least ``min_rows``); from dask in one
+    computation, and from a column-major array on the GPU all at once, since a block of its rows would
+    copy the whole span of its columns."""
+    from ..validation import is_dask_array  # here: validation imports the solvers
+
+    if is_dask_array(X) or (hasattr(X, "copy_to_host") and not X.flags["C_CONTIGUOUS"]):
+        yield _on_host(X)[:, columns] if hasattr(X, "copy_to_host") else np.asarray(X[:, columns])
         return
     rows = max(min_rows, ROWS_READ_ENTRIES // X.shape[1])
     for start in range(0, X.shape[0], rows):
-        yield _on_host(X[start : start + rows])
+        yield _on_host(X[start : start + rows])[:, columns]
 
 
 def _on_host(values):
@@ -478,7 +495,7 @@ def newton_step(
     negligible: float,
     penalty: np.ndarray,
     theta: np.ndarray,
-    tied: np.ndarray | None,
+    ties: Ties | None,
 ) -> tuple[np.ndarray, float, float]:
     """The step s with H s = -g at ``theta`` (see the module docstring); the fall of the loss it predicts
     along the directions H resolves; and at least how much further the loss falls along those H cannot
@@ -492,19 +509,41 @@ def newton_step(
     they keep their equal shares, and every backend the same split); damped by WEAK_DAMPING where it can
     fall further but its curvature is rounding: those crawl, and their least further fall is returned.
     A direction that ``penalty`` (the L2 penalty's curvature, in H) curves by at least that rounding moves
-    in any case: the penalty's curvature is exact. Along ``tied`` directions (_tied_directions: no row's
-    score moves along them) the data's loss is flat, and only the penalty sets the step (_tied_step).
+    in any case: the penalty's curvature is exact.
+
+    With ``ties`` (_ties: directions along which no row's score moves) the step is solved in their basis.
+    Along them the data's curvature and gradient are rounding (~1e-13, against an l2 curvature of 1e-9
+    that sets the optimum's split of a feature equal to another plus a constant: they used to leave that
+    split where the first step put it), so only the penalty's, exact however small, count there. Without
+    a penalty they take no step, so what the start gave them stays, on every backend.
     """
+    if ties is None:
+        return _step(gradient, hessian, penalty, negligible)
+    basis, tied = ties
+    penalty_curvature = basis.T @ (penalty[:, np.newaxis] * basis)
+    curvature = basis.T @ hessian @ basis
+    curvature[:tied], curvature[:, :tied] = penalty_curvature[:tied], penalty_curvature[:, :tied]
+    along = basis.T @ gradient
+    along[:tied] = basis[:, :tied].T @ (penalty * theta)
+    if not penalty.any():
+        free = slice(tied, None)
+        step, resolved_fall, unresolved_fall = _step(
+            along[free], curvature[free, free], np.zeros(len(along) - tied), negligible
+        )
+        return basis[:, free] @ step, resolved_fall, unresolved_fall
+    step, resolved_fall, unresolved_fall = _step(along, curvature, penalty_curvature, negligible)
+    return basis @ step, resolved_fall, unresolved_fall
+
+
+def _step(gradient, hessian, penalty_curvature, negligible) -> tuple[np.ndarray, float, float]:
+    """newton_step on ``hessian`` scaled to a unit diagonal (``penalty_curvature``: the penalty's part of
+    it, its diagonal or a matrix)."""
     unit, scaled = _unit_diagonal(hessian)
-    scaled_gradient, penalty_curvature = gradient * unit, penalty * unit**2
-    if tied is None:
-        scaled_step, resolved_fall, unresolved_fall = _scaled_step(
-            scaled_gradient, scaled, penalty_curvature, negligible
-        )
+    if penalty_curvature.ndim == 1:
+        penalty_curvature = penalty_curvature * unit**2
     else:
-        scaled_step, resolved_fall, unresolved_fall = _tied_step(
-            scaled, scaled_gradient, penalty_curvature, penalty * theta * unit, tied / unit[:, np.newaxis], negligible
-        )
+        penalty_curvature = unit[:, np.newaxis] * penalty_curvature * unit
+    scaled_step, resolved_fall, unresolved_fall = _scaled_step(gradient * unit, scaled, penalty_curvature, negligible)
     with np.errstate(over="ignore"):
         return scaled_step * unit, resolved_fall, unresolved_fall
 
@@ -541,40 +580,6 @@ def _scaled_step(gradient, scaled, penalty_curvature, negligible) -> tuple[np.nd
         curvature = np.where(resolved, values, np.maximum(values, 0.0) + WEAK_DAMPING)
         step = vectors @ np.where(moves, -along / curvature, 0.0)
         return step, float(np.sum(fall[moves & resolved])), float(np.sum(fall[moves & ~resolved]))
-
-
-def _tied_step(scaled, gradient, penalty_curvature, penalty_gradient, tied, negligible):
-    """newton_step's scaled step, where the data's loss is flat along ``tied`` (columns, scaled like
-    theta / u): the data's curvature and gradient there are rounding (~1e-13, against an l2 curvature of
-    1e-9 that sets the optimum's split of a feature equal to another plus a constant: they used to leave
-    that split where the first step put it), so they count as 0, and the penalty, exact, alone sets the
-    step there: in a basis of the tied directions and the rest, the tied ones are scaled by the
-    penalty's curvature along them (``penalty_curvature``: its diagonal in ``scaled``;
-    ``penalty_gradient``: its gradient) to a unit diagonal, however small l2 is, and the system is
-    solved there (_scaled_step). Without a penalty they take no step, so the split stays where it was
-    (at the start: exact copies' equal shares) on every backend."""
-    basis = np.linalg.qr(tied, mode="complete")[0]
-    ties = tied.shape[1]
-    free = basis[:, ties:]
-    data_curvature = free.T @ (scaled - np.diag(penalty_curvature)) @ free
-    data_gradient = free.T @ (gradient - penalty_gradient)
-    if not penalty_curvature.any():
-        step, resolved_fall, unresolved_fall = _scaled_step(
-            data_gradient, data_curvature, np.zeros_like(data_curvature), negligible
-        )
-        return free @ step, resolved_fall, unresolved_fall
-    penalty_along = basis.T @ (penalty_curvature[:, np.newaxis] * basis)
-    curvature = penalty_along.copy()
-    curvature[ties:, ties:] += data_curvature
-    along = penalty_along.diagonal()[:ties]  # > 0 (every tie moves some weight) unless l2 u^2 underflows
-    unit = np.append(1.0 / np.sqrt(np.where(along > 0, along, 1.0)), np.ones(len(gradient) - ties))
-    step, resolved_fall, unresolved_fall = _scaled_step(
-        unit * (np.append(np.zeros(ties), data_gradient) + basis.T @ penalty_gradient),
-        unit[:, np.newaxis] * curvature * unit,
-        unit[:, np.newaxis] * penalty_along * unit,
-        negligible,
-    )
-    return basis @ (unit * step), resolved_fall, unresolved_fall
 
 
 def hessian_rounding(size: int) -> float:
