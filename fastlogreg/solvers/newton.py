@@ -82,7 +82,7 @@ OFFSET_RESOLUTION = 1e-10
 # cannot hold it: scores computed in X's units off by more than this are not the optimum's.
 SCORE_RESOLUTION = 1e-8
 # A direction of theta along which every row's score moves by at most this (root mean square), against
-# the size of its terms, is a tie (_tied_directions): the data's loss is flat along it but for rounding,
+# the size of its terms, is a tie (_ties): the data's loss is flat along it but for rounding,
 # and only the L2 penalty says where along it the optimum lies. Measured, from [X 1]'s R factor: exact
 # ties (a feature equal to another plus a constant, copies, a constant feature, a one-hot set coded 0/c)
 # 1e-16 to 2.4e-15 at up to 200 features; features 1e-13 of their size apart 5e-14, so not tied.
@@ -93,9 +93,9 @@ SNAPPED = 1e-9
 # X is read for ties only where the data's unit-diagonal Hessian has a curvature below this at the start,
 # or below n epsilon, which bounds the rounding of its sums over n rows (a tie's was 7e-11 with the numpy
 # backend at 4M rows): not for features merely far from 0 for their spread (2e-8 at 5,000 times), whose
-# fits an extra read of X would slow by a third. And only the features that have more than TIED_SUPPORT of
-# such a direction (of unit length, the Hessian scaled to a unit diagonal) are read: at 1M rows the R
-# factor costs ~50 ms for 6 features and the ones, a fit's time, and 15 ms for the 3 of a one-hot set.
+# fits an extra read of X would slow by a third. And from the default start only the features that have
+# more than TIED_SUPPORT of such a direction (of unit length, the Hessian scaled to a unit diagonal) are
+# read: the R factor's cost grows with their square (at 1M rows, ~20 ms for a one-hot set of 3).
 TIED_CANDIDATE = 1e-9
 TIED_SUPPORT = 1e-8
 # Iterations in a row after which Newton stops crawling (newton_step): the loss still falls along a
