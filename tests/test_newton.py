@@ -455,8 +455,8 @@ def test_a_one_hot_set_coded_0_c_is_split_as_the_penalty_says(backend, l2):
 
 def test_copies_beside_an_offset_feature_keep_equal_shares(backend):
     # A feature 500 of its spread from 0 makes the Hessian ill-conditioned (1e-6 along it and the bias),
-    # and its eigenvectors' rounding leaked into the copies' difference: they split ~1e-6 unequally, and
-    # the backends 8.5e-6 apart. Now no step moves along the tie
+    # and its eigenvectors' rounding leaked into the copies' difference: here they split 1.6e-8 unequally
+    # (a review's sweep: up to 1e-6, the backends 8.5e-6 apart). Now no step moves along the tie
     X, y = random_problem(2000, 3, seed=12)
     X = np.column_stack([X[:, 0], X[:, 1], X[:, 1], X[:, 2] + 500.0])
     coef, intercept = sklearn_optimum(np.delete(X, 2, axis=1), y, 0.0)
