@@ -410,12 +410,7 @@ def _ties(X, data_hessian, *, every_feature: bool) -> Ties | None:
     values, vectors = np.linalg.eigh(scaled)
     near = vectors[:, values < candidate]
     support = np.arange(features) if every_feature else np.flatnonzero(np.abs(near[:-1]).max(axis=1) > TIED_SUPPORT)
-    factor = np.zeros((0, len(support) + 1))
-    for block in _row_blocks(X, support, min_rows=2 * len(support) + 2):
-        stacked = np.ones((len(factor) + len(block), len(factor.T)), order="F")  # LAPACK's order: no copy
-        stacked[: len(factor)], stacked[len(factor) :, :-1] = factor, block
-        factor = np.asarray(np.linalg.qr(stacked, mode="r"))  # R alone (numpy's type stubs say a QRResult)
-    factor = np.vstack([factor, np.zeros((len(factor.T) - len(factor), len(factor.T)))])  # fewer rows
+    factor = _r_factor(X, support)
     peaks = np.abs(factor).max(axis=0)  # (the squares of features ~1e200 would overflow)
     peaks = np.where(peaks > 0, peaks, 1.0)
     sizes = peaks * np.linalg.norm(factor / peaks, axis=0) / math.sqrt(rows)  # each column's root mean square
@@ -442,18 +437,36 @@ def _ties(X, data_hessian, *, every_feature: bool) -> Ties | None:
     return Ties(basis, len(tied.T))
 
 
-def _row_blocks(X, columns, min_rows: int):
-    """X's ``columns`` on the host, a few MiB of rows at a time (at least ``min_rows``); from dask in one
-    computation, and from a column-major array on the GPU all at once, since a block of its rows would
-    copy the whole span of its columns."""
+def _r_factor(X, columns) -> np.ndarray:
+    """The R factor, square, of [X[:, columns] 1] (Householder's): by blocks of rows of a few MiB, each
+    folded into the factor so far; a dask array's on its workers, a row chunk each, folded here; a
+    column-major array on the GPU copied whole, since a block of its rows would copy the whole span of
+    its columns."""
     from ..validation import is_dask_array  # here: validation imports the solvers
 
-    if is_dask_array(X) or (hasattr(X, "copy_to_host") and not X.flags["C_CONTIGUOUS"]):
-        yield _on_host(X)[:, columns] if hasattr(X, "copy_to_host") else np.asarray(X[:, columns])
-        return
-    rows = max(min_rows, ROWS_READ_ENTRIES // X.shape[1])
-    for start in range(0, X.shape[0], rows):
-        yield _on_host(X[start : start + rows])[:, columns]
+    width = len(columns) + 1
+    if is_dask_array(X):
+        import dask
+
+        chunks = X[:, columns].rechunk({1: -1}).to_delayed().ravel()
+        every = np.arange(len(columns))
+        return _folded(dask.compute(*(dask.delayed(_r_factor)(chunk, every) for chunk in chunks)), width, ones=False)
+    if hasattr(X, "copy_to_host") and not X.flags["C_CONTIGUOUS"]:
+        return _folded([X.copy_to_host()[:, columns]], width, ones=True)
+    rows = max(2 * width, ROWS_READ_ENTRIES // X.shape[1])
+    blocks = (_on_host(X[start : start + rows])[:, columns] for start in range(0, X.shape[0], rows))
+    return _folded(blocks, width, ones=True)
+
+
+def _folded(blocks, width: int, *, ones: bool) -> np.ndarray:
+    """The square R factor of ``blocks`` stacked, ``width`` columns (the last a column of ones appended to
+    each block, if ``ones``)."""
+    factor = np.zeros((0, width))
+    for block in blocks:
+        stacked = np.ones((len(factor) + len(block), width), order="F")  # LAPACK's order: no copy
+        stacked[: len(factor)], stacked[len(factor) :, : block.shape[1]] = factor, block
+        factor = np.asarray(np.linalg.qr(stacked, mode="r"))  # R alone (numpy's type stubs say a QRResult)
+    return np.vstack([factor, np.zeros((width - len(factor), width))])  # fewer rows than columns: 0s
 
 
 def _on_host(values):
