@@ -578,8 +578,7 @@ def _scaled_step(gradient, scaled, penalty_curvature, negligible) -> tuple[np.nd
         step = np.linalg.solve(scaled, -gradient)
         with np.errstate(over="ignore", invalid="ignore"):
             return step, -0.5 * float(step @ gradient), 0.0
-    values, vectors = np.linalg.eigh(scaled)
-    along = vectors.T @ gradient
+    values, vectors, along = _eigen(gradient, scaled)
     rounding = hessian_rounding(len(values))
     resolved = values >= rounding
     with np.errstate(over="ignore", invalid="ignore"):  # a step past float64 is reported once, by newton()
@@ -607,16 +606,16 @@ def _unit_diagonal(hessian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unit, unit[:, np.newaxis] * hessian * unit
 
 
-def _eigen(gradient, unit, scaled):
+def _eigen(scaled_gradient, scaled):
     """The scaled Hessian's eigenvalues and eigenvectors, and the scaled gradient along each."""
     values, vectors = np.linalg.eigh(scaled)
-    return values, vectors, vectors.T @ (gradient * unit)
+    return values, vectors, vectors.T @ scaled_gradient
 
 
 def _collinear_members(gradient: np.ndarray, hessian: np.ndarray) -> list[int]:
     """The parameters (d: the bias) that make up the unresolved direction the loss falls most along."""
     unit, scaled = _unit_diagonal(hessian)
-    values, vectors, along = _eigen(gradient, unit, scaled)
+    values, vectors, along = _eigen(gradient * unit, scaled)
     weak = values < hessian_rounding(len(values))
     direction = vectors[:, weak][:, np.argmax(np.abs(along[weak]))]
     return [int(j) for j in np.flatnonzero(np.abs(direction) >= 0.1 * np.abs(direction).max())]
