@@ -370,6 +370,51 @@ def test_separable_classes_under_a_tiny_penalty_reach_its_optimum(backend):
     assert result.loss == pytest.approx(optimum, rel=1e-9, abs=0)
 
 
+def rare_category_of_one_label(n=2000, seed=0):
+    """Two features, and a category on 3 rows, all labelled 1: only l2 keeps its weight finite."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2))
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(x[:, 0] - 0.5 * x[:, 1])))).astype(float)
+    rare = np.zeros(n)
+    rows = rng.choice(n, 3, replace=False)
+    rare[rows], y[rows] = 1.0, 1.0
+    return np.column_stack([x, rare]), y
+
+
+def newton_step_from_the_definition(X, y, weights, bias, l2):
+    """H^-1 g of the summed loss plus l2/2 ||w||^2, written independently of fastlogreg: the residuals of
+    rows labelled 1 as -sigmoid(-z), never p - 1 (which rounds to 0 there)."""
+    A = np.column_stack([X, np.ones(len(y))])
+    z = A @ np.append(weights, bias)
+    e = np.exp(-np.abs(z))
+    sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    sigmoid_of_minus_z = np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))
+    penalty = np.append(np.full(X.shape[1], l2), 0.0)
+    gradient = A.T @ np.where(y == 1, -sigmoid_of_minus_z, sigmoid) + penalty * np.append(weights, 0.0)
+    hessian = (A * (e / (1.0 + e) ** 2)[:, np.newaxis]).T @ A + np.diag(penalty)
+    return np.linalg.solve(hessian, gradient)
+
+
+@pytest.mark.parametrize("init", ["zeros", "normal"])
+@pytest.mark.parametrize("l2", [1e-6, 1e-8, 1e-10, 1e-12])
+def test_a_weight_held_only_by_a_small_penalty_on_a_flat_tail_reaches_the_optimum(backend, l2, init):
+    # The rare category's rows sit far out (scores 13 to 26) on their loss's tail e^-z: each step moves
+    # its weight by about 1, while the predicted fall is below tol of the summed loss. The default tol
+    # stopped 2e-6 off at l2 = 1e-6, 4% off at 1e-12, converged=True. scikit-learn stops 1e-7 to 5e-4 off
+    # at l2 <= 1e-10 (its tol bounds the gradient), so the optimum is judged by the Newton step there.
+    # From init="normal", the curvature at 0 that tells those rows' weight costs one more pass.
+    X, y = rare_category_of_one_label()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend, l2=l2, reduction="sum", init=init, random_state=1)
+    assert result.converged
+    step = newton_step_from_the_definition(X, y, result.weights, result.bias, l2)
+    assert np.abs(step).max() <= 1e-9 * np.abs(np.append(result.weights, result.bias)).max()
+    if l2 == 1e-6:  # where scikit-learn's own answer is within 3e-11 of that optimum
+        weights, bias = sklearn_optimum(X, y, l2 / len(y))  # C = 1 / l2 under the summed loss
+        np.testing.assert_allclose(np.append(result.weights, result.bias), np.append(weights, bias), rtol=1e-9)
+
+
 def test_newton_reads_X_for_separation_only_after_a_step_that_could_separate(monkeypatch):
     # the check of each row costs a pass over X: from the default start, the Hessian at 0 rules it out
     # on the way to an optimum (here 1M rows, where the last step's sum of dz^2 is ~0.1)

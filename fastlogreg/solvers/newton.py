@@ -18,6 +18,8 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    iteration: on a dask cluster, one round trip;
 3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
+   With l2 > 0, each parameter that only rows far out on their tails hold (SATURATED: a rare category of
+   one label) must also step by at most sqrt(tol) of itself: the decrement cannot see how far those are.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
    the last, negligible step is still taken (one more pass, counted as an iteration, when ``epochs``
    leaves room for it), which squares the remaining error. Where the loss still falls along a direction
@@ -101,6 +103,11 @@ TIED_SUPPORT = 1e-8
 # Iterations in a row after which Newton stops crawling (newton_step): the loss still falls along a
 # direction the Hessian cannot resolve, which its damped steps cover by 1e-4 or less an iteration.
 CRAWLS = 3
+# Where a small l2 alone holds a weight against rows far out on their tails e^-|z|, the decrement misses
+# how far it is from its optimum (_Unsaturated): a parameter whose curvature is below this fraction of
+# its curvature at theta = 0 (every row's p(1-p) at its most, 1/4) must also have a step at most sqrt(tol)
+# of its size, which the polishing step squares. Such a parameter's rows are mostly beyond |z| = 6.
+SATURATED = 0.01
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
 SEPARATED_LOSS = math.log(2.0)
@@ -186,6 +193,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     unresolved = [j for j, resolution in offsets.items() if resolution < rounding]  # beyond what H resolves
     # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
     gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
+    unsaturated = _Unsaturated(evaluate, theta, hessian, tol)
     last_step = None  # the last step taken: along a separating direction, it shows (_separating)
     crawls = 0  # iterations in a row that could only crawl along directions H cannot resolve (newton_step)
     history: list[float] = []
@@ -209,7 +217,10 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         # converged as far as H resolves, while the loss still falls where it cannot: only a crawl is left
         crawling = unresolved_fall > 0 and resolved_fall <= tol * abs(loss) and not _saturated(gradient, hessian)
         crawls = crawls + 1 if crawling else 0
-        if -0.5 * slope <= tol * abs(loss) or crawls == CRAWLS:  # the optimum, or as near as H resolves, unless...
+        settled = -0.5 * slope <= tol * abs(loss)
+        if settled and problem.l2:  # without l2, a weight only a tail holds has no optimum (_separating)
+            settled = unsaturated.settled(step, theta, hessian, loss)
+        if settled or crawls == CRAWLS:  # the optimum, or as near as H resolves, unless...
             if _saturated(gradient, hessian):  # ...it is negligible only against a huge loss
                 raise FloatingPointError(
                     f"newton: at iteration {len(history)} (loss {loss:.10g}) every row's score is so far from 0 "
@@ -301,6 +312,30 @@ def _polished(evaluate, theta, loss, step, decrement, history, negligible, penal
         history.append(loss)
         theta, loss = candidate, candidate_loss
     return _fit(theta, loss, history, converged=True)
+
+
+class _Unsaturated:
+    """Whether a step is negligible in each parameter that rows far out on their tails hold (SATURATED).
+
+    The decrement weighs each row by its own p(1-p): along a weight held only by such rows and a small l2
+    (a rare category of one label, l2 <= 1e-6 with the summed loss), it is below tol of the loss while
+    each step still moves that weight by about 1. The default tol stopped such weights 2e-6 off at
+    l2 = 1e-6 and 4% off at 1e-12, with converged=True. The curvature at theta = 0 is the start's, or,
+    from another start, one more pass, made when first needed."""
+
+    def __init__(self, evaluate, theta, hessian, tol):
+        self._evaluate, self._size, self._tol = evaluate, len(theta), tol
+        self._curvature = None if theta.any() else hessian.diagonal()
+
+    def settled(self, step, theta, hessian, loss) -> bool:
+        """Whether each saturated parameter's step is at most sqrt(tol) of it, or (a parameter at 0, whose
+        step is rounding) its fall with the curvature at theta = 0 below tol times the decrement's bound."""
+        if self._curvature is None:
+            self._curvature = self._evaluate(np.zeros(self._size))[2].diagonal()
+        saturated = hessian.diagonal() < SATURATED * self._curvature
+        with np.errstate(over="ignore", invalid="ignore"):
+            bound = self._tol * np.maximum(theta**2 * self._curvature, self._tol * abs(loss))
+            return bool(np.all(step[saturated] ** 2 * self._curvature[saturated] <= bound[saturated]))
 
 
 def _decrement(gradient, step) -> float:
