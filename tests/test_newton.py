@@ -415,6 +415,21 @@ def test_a_weight_held_only_by_a_small_penalty_on_a_flat_tail_reaches_the_optimu
         np.testing.assert_allclose(np.append(result.weights, result.bias), np.append(weights, bias), rtol=1e-9)
 
 
+def test_a_standardized_rare_category_at_a_tiny_penalty_is_reported_at_the_rounding(backend):
+    # Standardized, the rare column is nonzero on every row: its gradient's rounding (~1e-15 of n terms),
+    # over a curvature of about l2 (1e-14), moves its weight by 1e-4 or so of itself, back and forth.
+    # Newton used to stop 4e-2 off with converged=True; it must say it stopped short, and soon.
+    X, y = rare_category_of_one_label()
+    with pytest.warns(ConvergenceWarning, match="float64's rounding of the gradient"):
+        result = fastlogreg.train(X, y, backend=backend, l2=1e-14, reduction="sum", standardize=True)
+    assert not result.converged
+    assert len(result.loss_history) < 60
+    mean, spread = X.mean(axis=0), X.std(axis=0)  # l2 is on the standardized weights
+    standardized = result.weights * spread, result.bias + result.weights @ mean
+    step = newton_step_from_the_definition((X - mean) / spread, y, *standardized, 1e-14)
+    assert np.abs(step).max() <= 1e-2 * np.abs(np.append(*standardized)).max()
+
+
 def test_newton_reads_X_for_separation_only_after_a_step_that_could_separate(monkeypatch):
     # the check of each row costs a pass over X: from the default start, the Hessian at 0 rules it out
     # on the way to an optimum (here 1M rows, where the last step's sum of dz^2 is ~0.1)

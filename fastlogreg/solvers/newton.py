@@ -18,8 +18,9 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    iteration: on a dask cluster, one round trip;
 3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
-   With l2 > 0, each parameter that only rows far out on their tails hold (SATURATED: a rare category of
-   one label) must also step by at most sqrt(tol) of itself: the decrement cannot see how far those are.
+   With l2 > 0, each parameter must also step by at most sqrt(tol) of itself (_Unsaturated): along a
+   weight that only l2 and rows far out on their tails hold (a rare category of one label) the decrement
+   cannot see how far the optimum is. Such steps are taken whole, as the polishing step below is.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
    the last, negligible step is still taken (one more pass, counted as an iteration, when ``epochs``
    leaves room for it), which squares the remaining error. Where the loss still falls along a direction
@@ -103,11 +104,6 @@ TIED_SUPPORT = 1e-8
 # Iterations in a row after which Newton stops crawling (newton_step): the loss still falls along a
 # direction the Hessian cannot resolve, which its damped steps cover by 1e-4 or less an iteration.
 CRAWLS = 3
-# Where a small l2 alone holds a weight against rows far out on their tails e^-|z|, the decrement misses
-# how far it is from its optimum (_Unsaturated): a parameter whose curvature is below this fraction of
-# its curvature at theta = 0 (every row's p(1-p) at its most, 1/4) must also have a step at most sqrt(tol)
-# of its size, which the polishing step squares. Such a parameter's rows are mostly beyond |z| = 6.
-SATURATED = 0.01
 # A summed loss below ln 2 means every row's loss is below ln 2, so every row is on its label's side of
 # the hyperplane: the classes are separable, and with l2=0 the loss has no minimum (only an infimum, 0).
 SEPARATED_LOSS = math.log(2.0)
@@ -194,6 +190,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
     gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
     unsaturated = _Unsaturated(evaluate, theta, hessian, tol)
+    held_step = None  # the last step, where only its own size kept some parameters from settling (_Unsaturated)
     last_step = None  # the last step taken: along a separating direction, it shows (_separating)
     crawls = 0  # iterations in a row that could only crawl along directions H cannot resolve (newton_step)
     history: list[float] = []
@@ -218,8 +215,15 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         crawling = unresolved_fall > 0 and resolved_fall <= tol * abs(loss) and not _saturated(gradient, hessian)
         crawls = crawls + 1 if crawling else 0
         settled = -0.5 * slope <= tol * abs(loss)
-        if settled and problem.l2:  # without l2, a weight only a tail holds has no optimum (_separating)
-            settled = unsaturated.settled(step, theta, hessian, loss)
+        # without l2, a weight that only rows far out on their tails hold has no optimum (_separating)
+        held = unsaturated.held(step, theta, loss) if settled and problem.l2 else None
+        if held is not None and held.any():  # the decrement is settled, not those parameters' steps
+            if held_step is not None and _rounding_only(step, held_step, held):
+                _warn_rounding(step, theta, held, loss)
+                return _fit(theta, loss, history, converged=False)
+            settled = False
+        else:
+            held, held_step = None, None
         if settled or crawls == CRAWLS:  # the optimum, or as near as H resolves, unless...
             if _saturated(gradient, hessian):  # ...it is negligible only against a huge loss
                 raise FloatingPointError(
@@ -238,7 +242,11 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 return _fit(theta, loss, history, converged=False)
             if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
                 return _fit(theta, loss, history, converged=True)
-            return _polished(evaluate, theta, loss, step, -0.5 * slope, history, tol * abs(loss), penalty, ties)
+            polished = _full_step(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), penalty, ties)
+            if polished is not None:
+                history.append(loss)
+                theta, loss = polished[:2]
+            return _fit(theta, loss, history, converged=True)
         if len(history) == problem.epochs and offsets:  # crawling, since those features are barely resolved
             _warn_unresolved(list(offsets))
             return _fit(theta, loss, history, converged=False)
@@ -248,7 +256,14 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         if monitor.stops(len(history), loss):  # only here: not after the last iteration (the cap, or the optimum)
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
-        trial = _line_search(evaluate, theta, loss, step, slope)
+        if held is not None:  # the predicted fall is below the loss's rounding: a line search cannot judge the step
+            trial = _full_step(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), penalty, ties)
+            if trial is None:
+                _warn_rounding(step, theta, held, loss)
+                return _fit(theta, loss, history, converged=False)
+            held_step = step
+        else:
+            trial = _line_search(evaluate, theta, loss, step, slope)
         if trial is None:
             _warn(
                 f"newton: the line search found no lower loss after iteration {len(history)} (loss {loss:.10g}); "
@@ -294,48 +309,71 @@ def in_original_units(fit: Fit, shift: Standardization, reached: str) -> Fit:
     return fit._replace(weights=weights, bias=float(bias))
 
 
-def _polished(evaluate, theta, loss, step, decrement, history, negligible, penalty, ties) -> Fit:
-    """The converged point, after its last (negligible) full step: a pass more buys the accuracy of one
-    more quadratic iteration, the weights to about the square of the decrement.
+def _full_step(evaluate, theta, loss, step, decrement, negligible, penalty, ties):
+    """(theta, loss, gradient, Hessian) after the full ``step``, or None where it is not kept: a step whose
+    predicted fall ``decrement`` is below the loss's rounding, which no line search can judge. The last,
+    polishing step, which buys the accuracy of one more quadratic iteration (the weights to about the square
+    of the decrement), and the steps of weights only l2 and rows far out on their tails hold (_Unsaturated).
 
-    The step is kept where the loss rises by no more than its rounding, or where the new point's own
-    decrement is below ``decrement``, the old point's (both as newton_step measures them, with ``negligible``,
-    ``penalty`` and ``ties``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its
-    w.x, so the loss can rise by more than ROUNDING while the gradient shows the new point nearer the
-    optimum (a decrement of 1e-25 against 6e-15; the backends that dropped such a step were 4e-7 off)."""
+    The step is kept where the loss rises by no more than its rounding, or where the new point's decrement
+    is below ``decrement`` (both as newton_step measures them, with ``negligible``, ``penalty`` and
+    ``ties``): with a feature far from 0 against its spread, every score rounds by ~1e-16 of its w.x, so
+    the loss can rise by more than ROUNDING while the gradient shows the new point nearer the optimum (a
+    decrement of 1e-25 against 6e-15; the backends that dropped such a step were 4e-7 off)."""
     candidate = theta + step
     candidate_loss, gradient, hessian = evaluate(candidate)
     if candidate_loss - loss <= ROUNDING * abs(loss) or (
         _finite(candidate_loss, gradient, hessian)
         and _decrement(gradient, newton_step(gradient, hessian, negligible, penalty, candidate, ties)[0]) < decrement
     ):
-        history.append(loss)
-        theta, loss = candidate, candidate_loss
-    return _fit(theta, loss, history, converged=True)
+        return candidate, candidate_loss, gradient, hessian
+    return None
 
 
 class _Unsaturated:
-    """Whether a step is negligible in each parameter that rows far out on their tails hold (SATURATED).
+    """Which parameters' steps are not yet negligible in themselves, once the decrement is.
 
-    The decrement weighs each row by its own p(1-p): along a weight held only by such rows and a small l2
-    (a rare category of one label, l2 <= 1e-6 with the summed loss), it is below tol of the loss while
-    each step still moves that weight by about 1. The default tol stopped such weights 2e-6 off at
-    l2 = 1e-6 and 4% off at 1e-12, with converged=True. The curvature at theta = 0 is the start's, or,
-    from another start, one more pass, made when first needed."""
+    The decrement weighs each row by its p(1-p): along a weight that only a small l2 and rows far out on
+    their tails e^-|z| hold (a rare category of one label, l2 <= 1e-6 with the summed loss) it is below
+    tol of the loss while each step still moves that weight by about 1. On the decrement alone the default
+    tol stopped such weights 2e-6 off at l2 = 1e-6 and 4% off at 1e-12, with converged=True. So each
+    parameter must also step by at most sqrt(tol) of itself (the polishing step squares that), or, at 0,
+    by rounding: a fall below tol times the decrement's bound, measured with every row's p(1-p) at its
+    most, 1/4, as at theta = 0. That curvature is the start's, or, from another start, one more pass,
+    made only where some parameter is at 0."""
 
     def __init__(self, evaluate, theta, hessian, tol):
         self._evaluate, self._size, self._tol = evaluate, len(theta), tol
         self._curvature = None if theta.any() else hessian.diagonal()
 
-    def settled(self, step, theta, hessian, loss) -> bool:
-        """Whether each saturated parameter's step is at most sqrt(tol) of it, or (a parameter at 0, whose
-        step is rounding) its fall with the curvature at theta = 0 below tol times the decrement's bound."""
-        if self._curvature is None:
-            self._curvature = self._evaluate(np.zeros(self._size))[2].diagonal()
-        saturated = hessian.diagonal() < SATURATED * self._curvature
+    def held(self, step, theta, loss) -> np.ndarray:
+        """Where ``step`` is not negligible against ``theta`` (a boolean per parameter)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            bound = self._tol * np.maximum(theta**2 * self._curvature, self._tol * abs(loss))
-            return bool(np.all(step[saturated] ** 2 * self._curvature[saturated] <= bound[saturated]))
+            held = step**2 > self._tol * theta**2
+            if held.any():
+                if self._curvature is None:
+                    self._curvature = self._evaluate(np.zeros(self._size))[2].diagonal()
+                held &= step**2 * self._curvature > self._tol**2 * abs(loss)
+        return held
+
+
+def _rounding_only(step, previous, held) -> bool:
+    """Whether a held parameter's step turned back by at least half of its previous one: steps towards an
+    optimum keep their direction, or shrink by far more (quadratically); rounding's turn at random."""
+    return bool(np.any(held & (step * previous < 0) & (np.abs(step) >= 0.5 * np.abs(previous))))
+
+
+def _warn_rounding(step, theta, held, loss: float) -> None:
+    size = float(np.max(np.abs(step[held]) / np.abs(theta[held])))
+    parameters = np.flatnonzero(held).tolist()
+    features, intercept = [j for j in parameters if j < len(theta) - 1], len(theta) - 1 in parameters
+    _warn(
+        f"newton stopped at loss {loss:.10g}, short of the optimum: the weight(s) of feature(s) {features}"
+        f"{' and the intercept' if intercept else ''}, which only l2 and rows far out on the tails of their "
+        f"loss hold, still step by about {size:.1g} of themselves, back and forth: float64's rounding of the "
+        "gradient, not the optimum, now sets those steps, so the returned weights are known only to about "
+        "that. Centred or standardized columns of a rare category round so; train on them as 0/1 columns"
+    )
 
 
 def _decrement(gradient, step) -> float:
