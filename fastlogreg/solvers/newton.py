@@ -256,13 +256,11 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         if monitor.stops(len(history), loss):  # only here: not after the last iteration (the cap, or the optimum)
             return _fit(theta, loss, history, converged=False)
         history.append(loss)
-        if held is not None:  # the predicted fall is below the loss's rounding: a line search cannot judge the step
+        trial = None
+        if held is not None:  # the predicted fall is below the loss's rounding, which Armijo's test cannot judge
             trial = _full_step(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), penalty, ties)
-            if trial is None:
-                _warn_rounding(step, theta, held, loss)
-                return _fit(theta, loss, history, converged=False)
             held_step = step
-        else:
+        if trial is None:  # (a whole held step can overshoot, where the loss falls off more slowly than H says)
             trial = _line_search(evaluate, theta, loss, step, slope)
         if trial is None:
             _warn(
@@ -358,9 +356,10 @@ class _Unsaturated:
 
 
 def _rounding_only(step, previous, held) -> bool:
-    """Whether a held parameter's step turned back by at least half of its previous one: steps towards an
-    optimum keep their direction, or shrink by far more (quadratically); rounding's turn at random."""
-    return bool(np.any(held & (step * previous < 0) & (np.abs(step) >= 0.5 * np.abs(previous))))
+    """Whether every held parameter's step turned back by at least half of its previous one: steps towards
+    an optimum keep their direction, or shrink by far more (quadratically); rounding's turn at random. (One
+    parameter jittering at rounding while others still move steadily is no reason to stop.)"""
+    return bool(np.all(((step * previous < 0) & (np.abs(step) >= 0.5 * np.abs(previous)))[held]))
 
 
 def _warn_rounding(step, theta, held, loss: float) -> None:
