@@ -18,7 +18,7 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    iteration: on a dask cluster, one round trip;
 3. it stops, before stepping, when the Newton decrement g^T H^-1 g / 2 = -g.s / 2 (the fall of the
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
-   With l2 > 0, each parameter must also step by at most sqrt(tol) of itself (_Unsaturated): along a
+   With l2 > 0, each parameter must also step by at most sqrt(tol) of itself (_OwnSteps): along a
    weight that only l2 and rows far out on their tails hold (a rare category of one label) the decrement
    cannot see how far the optimum is. Such steps are taken whole, as the polishing step below is.
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
@@ -189,8 +189,8 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     unresolved = [j for j, resolution in offsets.items() if resolution < rounding]  # beyond what H resolves
     # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
     gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
-    unsaturated = _Unsaturated(evaluate, theta, hessian, tol)
-    held_step = None  # the last step, where only its own size kept some parameters from settling (_Unsaturated)
+    own_steps = _OwnSteps(evaluate, theta, hessian, tol)
+    held_step = None  # the last step, where only its own size kept some parameters from settling (_OwnSteps)
     last_step = None  # the last step taken: along a separating direction, it shows (_separating)
     crawls = 0  # iterations in a row that could only crawl along directions H cannot resolve (newton_step)
     history: list[float] = []
@@ -216,7 +216,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         crawls = crawls + 1 if crawling else 0
         settled = -0.5 * slope <= tol * abs(loss)
         # without l2, a weight that only rows far out on their tails hold has no optimum (_separating)
-        held = unsaturated.held(step, theta, loss) if settled and problem.l2 else None
+        held = own_steps.held(step, theta, loss) if settled and problem.l2 else None
         if held is not None and held.any():  # the decrement is settled, not those parameters' steps
             if held_step is not None and _rounding_only(step, held_step, held):
                 _warn_rounding(step, theta, held, loss)
@@ -311,7 +311,7 @@ def _full_step(evaluate, theta, loss, step, decrement, negligible, penalty, ties
     """(theta, loss, gradient, Hessian) after the full ``step``, or None where it is not kept: a step whose
     predicted fall ``decrement`` is below the loss's rounding, which no line search can judge. The last,
     polishing step, which buys the accuracy of one more quadratic iteration (the weights to about the square
-    of the decrement), and the steps of weights only l2 and rows far out on their tails hold (_Unsaturated).
+    of the decrement), and the steps of weights only l2 and rows far out on their tails hold (_OwnSteps).
 
     The step is kept where the loss rises by no more than its rounding, or where the new point's decrement
     is below ``decrement`` (both as newton_step measures them, with ``negligible``, ``penalty`` and
@@ -328,7 +328,7 @@ def _full_step(evaluate, theta, loss, step, decrement, negligible, penalty, ties
     return None
 
 
-class _Unsaturated:
+class _OwnSteps:
     """Which parameters' steps are not yet negligible in themselves, once the decrement is.
 
     The decrement weighs each row by its p(1-p): along a weight that only a small l2 and rows far out on
@@ -338,7 +338,7 @@ class _Unsaturated:
     parameter must also step by at most sqrt(tol) of itself (the polishing step squares that), or, at 0,
     by rounding: a fall below tol times the decrement's bound, measured with every row's p(1-p) at its
     most, 1/4, as at theta = 0. That curvature is the start's, or, from another start, one more pass,
-    made only where some parameter is at 0."""
+    made only where some parameter fails the first test."""
 
     def __init__(self, evaluate, theta, hessian, tol):
         self._evaluate, self._size, self._tol = evaluate, len(theta), tol
@@ -363,7 +363,7 @@ def _rounding_only(step, previous, held) -> bool:
 
 
 def _warn_rounding(step, theta, held, loss: float) -> None:
-    size = float(np.max(np.abs(step[held]) / np.abs(theta[held])))
+    size = float(np.max(np.abs(step[held]) / np.maximum(np.abs(theta[held]), np.abs(step[held]))))
     parameters = np.flatnonzero(held).tolist()
     features, intercept = [j for j in parameters if j < len(theta) - 1], len(theta) - 1 in parameters
     _warn(
