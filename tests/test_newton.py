@@ -415,6 +415,20 @@ def test_a_weight_held_only_by_a_small_penalty_on_a_flat_tail_reaches_the_optimu
         np.testing.assert_allclose(np.append(result.weights, result.bias), np.append(weights, bias), rtol=1e-9)
 
 
+def test_a_warm_start_from_a_smaller_penalty_reaches_the_optimum_on_a_flat_tail(backend):
+    # From the optimum at l2 = 1e-14 (the rare weight 30.2) to the one at 1e-12 (25.8): the first whole step
+    # overshoots, where the tail's loss falls off more slowly than its curvature says, and the loss rises.
+    # Newton then falls back to its line search; it once stopped there, 75% off, blaming rounding.
+    X, y = rare_category_of_one_label()
+    first = fastlogreg.train(X, y, backend=backend, l2=1e-14, reduction="sum")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend, l2=1e-12, reduction="sum", init=(first.weights, first.bias))
+    assert result.converged
+    step = newton_step_from_the_definition(X, y, result.weights, result.bias, 1e-12)
+    assert np.abs(step).max() <= 1e-9 * np.abs(np.append(result.weights, result.bias)).max()
+
+
 def test_a_standardized_rare_category_at_a_tiny_penalty_is_reported_at_the_rounding(backend):
     # Standardized, the rare column is nonzero on every row: its gradient's rounding (~1e-15 of n terms),
     # over a curvature of about l2 (1e-14), moves its weight by 1e-4 or so of itself, back and forth.
