@@ -217,13 +217,13 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         settled = -0.5 * slope <= tol * abs(loss)
         # without l2, a weight that only rows far out on their tails hold has no optimum (_separating)
         held = own_steps.held(step, theta, loss) if settled and problem.l2 else None
-        if held is not None and held.any():  # the decrement is settled, not those parameters' steps
+        if held is None:
+            held_step = None
+        else:  # the decrement is settled, not those parameters' steps
             if held_step is not None and _rounding_only(step, held_step, held):
                 _warn_rounding(step, theta, held, loss)
                 return _fit(theta, loss, history, converged=False)
             settled = False
-        else:
-            held, held_step = None, None
         if settled or crawls == CRAWLS:  # the optimum, or as near as H resolves, unless...
             if _saturated(gradient, hessian):  # ...it is negligible only against a huge loss
                 raise FloatingPointError(
@@ -344,15 +344,16 @@ class _OwnSteps:
         self._evaluate, self._size, self._tol = evaluate, len(theta), tol
         self._curvature = None if theta.any() else hessian.diagonal()
 
-    def held(self, step, theta, loss) -> np.ndarray:
-        """Where ``step`` is not negligible against ``theta`` (a boolean per parameter)."""
+    def held(self, step, theta, loss) -> np.ndarray | None:
+        """Where ``step`` is not negligible against ``theta`` (a boolean per parameter), or None where it
+        is nowhere."""
         with np.errstate(over="ignore", invalid="ignore"):
             held = step**2 > self._tol * theta**2
             if held.any():
                 if self._curvature is None:
                     self._curvature = self._evaluate(np.zeros(self._size))[2].diagonal()
                 held &= step**2 * self._curvature > self._tol**2 * abs(loss)
-        return held
+        return held if held.any() else None
 
 
 def _rounding_only(step, previous, held) -> bool:
@@ -364,8 +365,7 @@ def _rounding_only(step, previous, held) -> bool:
 
 def _warn_rounding(step, theta, held, loss: float) -> None:
     size = float(np.max(np.abs(step[held]) / np.maximum(np.abs(theta[held]), np.abs(step[held]))))
-    parameters = np.flatnonzero(held).tolist()
-    features, intercept = [j for j in parameters if j < len(theta) - 1], len(theta) - 1 in parameters
+    features, intercept = _features_and_intercept(np.flatnonzero(held).tolist(), len(theta))
     _warn(
         f"newton stopped at loss {loss:.10g}, short of the optimum: the weight(s) of feature(s) {features}"
         f"{' and the intercept' if intercept else ''}, which only l2 and rows far out on the tails of their "
@@ -557,7 +557,7 @@ def _warn_unresolved(features: list[int]) -> None:
 
 def _warn_collinear(gradient, hessian, loss: float, fall: float, l2: float, offsets: dict[int, float]) -> None:
     members = _collinear_members(gradient, hessian)
-    features, intercept = [j for j in members if j < len(gradient) - 1], len(gradient) - 1 in members
+    features, intercept = _features_and_intercept(members, len(gradient))
     if intercept and features and all(j in offsets for j in features):  # features too far from 0 for their spread
         _warn_unresolved(features)
         return
@@ -568,6 +568,12 @@ def _warn_collinear(gradient, hessian, loss: float, fall: float, l2: float, offs
         f"it (by at least {fall:.1g}), so the returned weights are not the optimum's. Drop all but one of "
         f"those features, or {'raise l2' if l2 else 'set l2 > 0'} (a different problem, with a resolvable optimum)"
     )
+
+
+def _features_and_intercept(parameters: list[int], size: int) -> tuple[list[int], bool]:
+    """``parameters`` (indices into theta, of ``size``) as the features among them, and whether the
+    intercept (the last) is one."""
+    return [j for j in parameters if j < size - 1], size - 1 in parameters
 
 
 def _fit(theta, loss, history, *, converged) -> Fit:
