@@ -20,7 +20,9 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    loss the step predicts: about the distance to the optimum's loss) is at most ``tol`` times the loss.
    With l2 > 0, each parameter must also step by at most sqrt(tol) of itself (_OwnSteps): along a
    weight that only l2 and rows far out on their tails hold (a rare category of one label) the decrement
-   cannot see how far the optimum is. Such steps are taken whole, as the polishing step below is.
+   cannot see how far the optimum is. Such steps are taken whole, as the polishing step below is, and
+   after that step such a weight must step by at most tol^(3/4) of itself, or float64's rounding of its
+   gradient sets its steps, and Newton says so (converged=False).
    Newton converges quadratically, so the default 1e-12 costs at most an iteration more than a loose one;
    the last, negligible step is still taken (one more pass, counted as an iteration, when ``epochs``
    leaves room for it), which squares the remaining error. Where the loss still falls along a direction
@@ -190,7 +192,8 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
     gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
     own_steps = _OwnSteps(evaluate, theta, hessian, tol)
-    held_step = None  # the last step, where only its own size kept some parameters from settling (_OwnSteps)
+    held_step = None  # the last step, where only their own steps kept some parameters going (_OwnSteps)
+    held: np.ndarray | None = None  # those parameters
     last_step = None  # the last step taken: along a separating direction, it shows (_separating)
     crawls = 0  # iterations in a row that could only crawl along directions H cannot resolve (newton_step)
     history: list[float] = []
@@ -215,6 +218,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         crawling = unresolved_fall > 0 and resolved_fall <= tol * abs(loss) and not _saturated(gradient, hessian)
         crawls = crawls + 1 if crawling else 0
         settled = -0.5 * slope <= tol * abs(loss)
+        settling: np.ndarray | None = held if held_step is not None else None  # held the iteration before
         # without l2, a weight that only rows far out on their tails hold has no optimum (_separating)
         held = own_steps.held(step, theta, loss) if settled and problem.l2 else None
         if held is None:
@@ -245,7 +249,14 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
             polished = _full_step(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), penalty, ties)
             if polished is not None:
                 history.append(loss)
-                theta, loss = polished[:2]
+                theta, loss, gradient, hessian = polished
+            if settling is not None:  # their step left to take must be what the polish squared (_OwnSteps)
+                if polished is not None:
+                    step = newton_step(gradient, hessian, tol * abs(loss), penalty, theta, ties)[0]
+                unsettled = own_steps.held(step, theta, loss, tol=tol**1.5)
+                if unsettled is not None and (unsettled & settling).any():
+                    _warn_rounding(step, theta, unsettled & settling, loss)
+                    return _fit(theta, loss, history, converged=False)
             return _fit(theta, loss, history, converged=True)
         if len(history) == problem.epochs and offsets:  # crawling, since those features are barely resolved
             _warn_unresolved(list(offsets))
@@ -338,21 +349,29 @@ class _OwnSteps:
     parameter must also step by at most sqrt(tol) of itself (the polishing step squares that), or, at 0,
     by rounding: a fall below tol times the decrement's bound, measured with every row's p(1-p) at its
     most, 1/4, as at theta = 0. That curvature is the start's, or, from another start, one more pass,
-    made only where some parameter fails the first test."""
+    made only where some parameter fails the first test.
+
+    A parameter held so until the last iteration is checked once more after the polishing step, which
+    squares a step of sqrt(tol) where Newton converges (to a step of about tol): it must then step by at
+    most tol^(3/4) of itself, halfway there in digits (1e-9 at the default tol). Where float64's rounding
+    of the gradient over a curvature of about l2 sets its steps (a rare category's column centred, or
+    standardized), the polish moves it by about as much again, and Newton stops with converged=False
+    and the rounding warning."""
 
     def __init__(self, evaluate, theta, hessian, tol):
         self._evaluate, self._size, self._tol = evaluate, len(theta), tol
         self._curvature = None if theta.any() else hessian.diagonal()
 
-    def held(self, step, theta, loss) -> np.ndarray | None:
-        """Where ``step`` is not negligible against ``theta`` (a boolean per parameter), or None where it
-        is nowhere."""
+    def held(self, step, theta, loss, tol=None) -> np.ndarray | None:
+        """Where ``step`` is not negligible against ``theta`` (a boolean per parameter) by the test above
+        at ``tol`` (the solver's, unless given), or None where it is nowhere."""
+        tol = self._tol if tol is None else tol
         with np.errstate(over="ignore", invalid="ignore"):
-            held = step**2 > self._tol * theta**2
+            held = step**2 > tol * theta**2
             if held.any():
                 if self._curvature is None:
                     self._curvature = self._evaluate(np.zeros(self._size))[2].diagonal()
-                held &= step**2 * self._curvature > self._tol**2 * abs(loss)
+                held &= step**2 * self._curvature > tol**2 * abs(loss)
         return held if held.any() else None
 
 
@@ -369,9 +388,10 @@ def _warn_rounding(step, theta, held, loss: float) -> None:
     _warn(
         f"newton stopped at loss {loss:.10g}, short of the optimum: the weight(s) of feature(s) {features}"
         f"{' and the intercept' if intercept else ''}, which only l2 and rows far out on the tails of their "
-        f"loss hold, still step by about {size:.1g} of themselves, back and forth: float64's rounding of the "
-        "gradient, not the optimum, now sets those steps, so the returned weights are known only to about "
-        "that. Centred or standardized columns of a rare category round so; train on them as 0/1 columns"
+        f"loss hold, still step by about {size:.1g} of themselves where Newton's steps should have settled "
+        "them: float64's rounding of the gradient, not the optimum, now sets those steps, so the returned "
+        "weights are known only to about that. Centred or standardized columns of a rare category round so; "
+        "train on them as 0/1 columns"
     )
 
 
