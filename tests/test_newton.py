@@ -447,21 +447,28 @@ def test_a_standardized_rare_category_at_a_tiny_penalty_is_reported_at_the_round
 
 
 @pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18, reason="the optimum is judged with long double sums")
+@pytest.mark.parametrize("capped", [False, True])
 @pytest.mark.parametrize(("column", "l2"), [("centred", 1e-12), ("standardized", 1e-10)])
-def test_a_rare_weight_known_only_to_rounding_is_not_called_converged(backend, column, l2):
+def test_a_rare_weight_known_only_to_rounding_is_not_called_converged(backend, column, l2, capped):
     # Centred or standardized, the rare column is nonzero on every row, and its gradient's rounding over
     # a curvature of about l2 moves its weight by 1e-8 to 1e-7 of itself: below the sqrt(tol) that its
     # own steps must reach. Newton stopped there 1e-8 (centred) and 1.4e-7 (standardized) off the optimum
     # with converged=True. Converged must mean within 1e-9, judged by the Newton step with its sums in
-    # long double (64-bit mantissas on x86); where Newton cannot get there, it must say so.
+    # long double (64-bit mantissas on x86); where Newton cannot get there, it must say so. ``capped``:
+    # epochs leaves no iteration for the polishing step.
     X, y = rare_category_of_one_label()
     if column == "centred":
         X[:, 2] -= X[:, 2].mean()
     else:
         X = (X - X.mean(axis=0)) / X.std(axis=0)
+    epochs = 100
+    if capped:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            epochs = len(fastlogreg.train(X, y, backend=backend, l2=l2, reduction="sum").loss_history) - 1
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = fastlogreg.train(X, y, backend=backend, l2=l2, reduction="sum")
+        result = fastlogreg.train(X, y, backend=backend, l2=l2, reduction="sum", epochs=epochs)
     step = newton_step_from_the_definition(X, y, result.weights, result.bias, l2, np.longdouble)
     off = np.abs(step).max() / np.abs(np.append(result.weights, result.bias)).max()
     if result.converged:
@@ -470,6 +477,28 @@ def test_a_rare_weight_known_only_to_rounding_is_not_called_converged(backend, c
         assert [warning.category for warning in caught] == [ConvergenceWarning]
         assert "float64's rounding of the gradient" in str(caught[0].message)
         assert off <= 1e-6  # short of the optimum by rounding, not by stopping early
+
+
+def test_a_tie_with_a_rare_level_held_only_by_a_tiny_penalty_is_reported(backend):
+    # A two-level category, standardized (its columns are each other's negatives: a tie, with the
+    # intercept too), whose rare level is on 2 rows, at l2 = 2e-13, from a random start: the loss still
+    # falls along a direction that only the ties' basis shows as unresolved. Newton raised "attempt to
+    # get argmax of an empty sequence" looking for that direction in the Hessian without the ties; and
+    # the start's curvature, ~0 on the rare rows, made the centred columns look far from 0 for their
+    # spread, which the warning then blamed.
+    rng = np.random.default_rng(1)
+    rows = 2000
+    numeric = rng.standard_normal((rows, 3)) * [3.8, 0.07, 0.03] + [1.0, -0.14, -0.08]
+    rare = np.zeros(rows)
+    rare[rng.choice(rows, 2, replace=False)] = 1.0
+    levels = np.column_stack([1.0 - rare, rare])
+    levels = (levels - levels.mean(axis=0)) / levels.std(axis=0)
+    scores = 0.3 * numeric @ rng.standard_normal(3)
+    y = (rng.random(rows) < 1.0 / (1.0 + np.exp(-scores))).astype(float)
+    X = np.column_stack([numeric, levels])
+    with pytest.warns(ConvergenceWarning, match=r"feature\(s\) \[3, 4\] and the intercept are so nearly collinear"):
+        result = fastlogreg.train(X, y, backend=backend, l2=2e-13, reduction="sum", init="normal", random_state=1)
+    assert not result.converged
 
 
 def test_newton_reads_X_for_separation_only_after_a_step_that_could_separate(monkeypatch):
@@ -486,10 +515,17 @@ def test_newton_reads_X_for_separation_only_after_a_step_that_could_separate(mon
     assert reads  # the same check, reached
 
 
-def test_all_labels_equal_warn(backend):
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
+@pytest.mark.parametrize("rows", [1, 20])
+def test_all_labels_equal_warn(backend, rows, l2):
+    # No optimum, whatever l2: it never penalizes the intercept, which grows for ever. With l2 > 0 Newton
+    # ran to its cap and said "raise epochs", or, on fewer rows than parameters, raised numpy's "attempt
+    # to get argmax of an empty sequence"; with l2 = 0 it advised l2 > 0.
     X, _ = random_problem(20, 2, seed=1)
-    with pytest.warns(ConvergenceWarning, match="separates the classes"):
-        result = fastlogreg.train(X, np.ones(20), backend=backend, epochs=20)
+    X = X[:rows]
+    with pytest.warns(ConvergenceWarning, match="every label is the same") as caught:
+        result = fastlogreg.train(X, np.ones(rows), backend=backend, epochs=20, l2=l2)
+    assert len(caught) == 1 and not result.converged
     assert np.all(result.predict(X) == 1)
 
 
@@ -825,6 +861,18 @@ def test_a_step_whose_slope_overflows_is_a_clear_error_without_runtime_warnings(
     X, y = fastlogreg.load_nba_rookie_draft()
     with pytest.raises(FloatingPointError, match="step overflows float64"):
         fastlogreg.train(X * 1e200, y, backend=backend, init=(np.ones(3), 0.0))
+
+
+def test_features_too_far_apart_in_magnitude_for_one_hessian_are_a_clear_error(backend):
+    # Three rows of five features from 1e79 down to 1e-200: the ties' basis (more parameters than rows)
+    # scales each by its size, and its curvature overflows float64. Before, a RuntimeWarning, then numpy's
+    # "Eigenvalues did not converge". Standardized, the same data fit.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 5)) * [1e79, 1e-10, 1e-187, 1e-73, 1e-200]
+    y = np.array([0.0, 1.0, 0.0])
+    with pytest.raises(FloatingPointError, match="step overflows float64.*standardize=True"):
+        fastlogreg.train(X, y, backend=backend, l2=0.01)
+    assert fastlogreg.train(X, y, backend=backend, l2=0.01, standardize=True).converged
 
 
 def test_a_start_with_no_curvature_left_is_a_clear_error(backend):

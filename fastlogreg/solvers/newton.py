@@ -31,10 +31,11 @@ theta = [w, b] (bias last), both with the reduction's scale and the L2 penalty o
    every other direction has converged, Newton stops after CRAWLS such iterations, or at the test
    above, with ``converged=False`` and a warning that names the features.
 
-There is no optimum to converge to when a hyperplane separates the classes perfectly (all labels equal
-among such cases) and l2=0: the loss falls towards 0 with ever larger weights. Newton stops as soon as
-its model separates the classes (the summed loss is below ln 2, which no non-separable data allows),
-with ``converged=False`` and a ConvergenceWarning that says so. Where only some rows are separated
+There is no optimum to converge to when a hyperplane separates the classes perfectly and l2=0, nor,
+whatever l2, when every label is the same (l2 never penalizes the intercept): the loss falls towards 0
+with ever larger weights. Newton stops as soon as its model separates the classes (the summed loss is
+below ln 2, which no non-separable data allows), with ``converged=False`` and a ConvergenceWarning that
+says so. Where only some rows are separated
 (quasi-complete separation) the loss stays above ln 2 and falls by ever less, as e^-|z| of those rows,
 so the decrement looks negligible at scores near 30; but Newton's last steps there push those rows'
 scores on by about 1 each and leave every other row's where it was. Where the last step did that, read
@@ -47,6 +48,7 @@ otherwise warns about.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import sys
 import types
@@ -201,9 +203,11 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         return _fit(theta, loss, history, converged=False)
     # directions along which only the penalty sets the step: X is read for them only where a tie may be
     ties = _ties(problem.X, start.hessian, every_feature=bool(theta.any()))
+    # no optimum even with l2, which never penalizes the intercept: y is read only once the loss is that low
+    one_label = functools.cache(lambda: _one_label(problem.y))
     while True:
-        if problem.l2 == 0 and loss / problem.scale < SEPARATED_LOSS:
-            _warn_separated(loss)
+        if loss / problem.scale < SEPARATED_LOSS and (problem.l2 == 0 or one_label()):
+            _warn_separated(loss, one_label())
             return _fit(theta, loss, history, converged=False)
         step, resolved_fall, unresolved_fall = newton_step(gradient, hessian, tol * abs(loss), penalty, theta, ties)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -211,8 +215,9 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
         if not (np.isfinite(step).all() and math.isfinite(slope)):  # curvature ~e^-700 against residuals of order 1
             raise FloatingPointError(
                 f"newton: the step overflows float64 at iteration {len(history)} (loss {loss:.10g}): the scores "
-                "are hundreds of units on the wrong side, where the loss has almost no curvature; start nearer "
-                "the optimum (init='zeros', the default) or use solver='gd'"
+                "are hundreds of units on the wrong side, where the loss has almost no curvature, or X's "
+                "features differ in magnitude by more than float64 spans in one Hessian; start nearer the "
+                "optimum (init='zeros', the default), scale X's features (standardize=True), or use solver='gd'"
             )
         # converged as far as H resolves, while the loss still falls where it cannot: only a crawl is left
         crawling = unresolved_fall > 0 and resolved_fall <= tol * abs(loss) and not _saturated(gradient, hessian)
@@ -242,11 +247,13 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 _warn_quasi_separated(loss)  # ...or the loss falls for ever, by ever less, as the weights grow
                 return _fit(theta, loss, history, converged=False)
             if unresolved_fall > tol * abs(loss):  # ...or the loss still falls along a direction H cannot resolve
-                _warn_collinear(gradient, hessian, loss, unresolved_fall, problem.l2, offsets)
+                features, intercept = _collinear_members(gradient, hessian, penalty, theta, ties)
+                _warn_collinear(features, intercept, loss, unresolved_fall, problem.l2, offsets)
                 return _fit(theta, loss, history, converged=False)
-            if len(history) == problem.epochs:  # no iteration left for the polishing step: epochs is a cap
-                return _fit(theta, loss, history, converged=True)
-            polished = _full_step(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), penalty, ties)
+            # the polishing step, unless epochs (a cap) leaves no iteration for it
+            polished = None
+            if len(history) < problem.epochs:
+                polished = _full_step(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), penalty, ties)
             if polished is not None:
                 history.append(loss)
                 theta, loss, gradient, hessian = polished
@@ -387,11 +394,12 @@ def _warn_rounding(step, theta, held, loss: float) -> None:
     features, intercept = _features_and_intercept(np.flatnonzero(held).tolist(), len(theta))
     _warn(
         f"newton stopped at loss {loss:.10g}, short of the optimum: the weight(s) of feature(s) {features}"
-        f"{' and the intercept' if intercept else ''}, which only l2 and rows far out on the tails of their "
-        f"loss hold, still step by about {size:.1g} of themselves where Newton's steps should have settled "
-        "them: float64's rounding of the gradient, not the optimum, now sets those steps, so the returned "
-        "weights are known only to about that. Centred or standardized columns of a rare category round so; "
-        "train on them as 0/1 columns"
+        f"{' and the intercept' if intercept else ''}, along which the loss is nearly flat but for l2 (rows far "
+        f"out on the tails of their loss, or features nearly collinear), still step by about {size:.1g} of "
+        "themselves where Newton's steps should have settled them: float64's rounding of the gradient, not "
+        "the optimum, now sets those steps, so the returned weights are known only to about that. A rare "
+        "category's column rounds so when centred or standardized: give it as a 0/1 column with "
+        "standardize=False, or raise l2"
     )
 
 
@@ -426,19 +434,23 @@ def _offset_features(X, hessian) -> dict[int, float]:
     OFFSET_RESOLUTION: the Hessian barely tells them from the intercept. Below its rounding
     (hessian_rounding) newton_step cannot resolve their direction from it at all, and the decrement would
     call any point the optimum; a little above it, Newton crawls. A constant feature looks the same but is
-    harmless (its weight is shared with the bias): the columns so flagged, rarely any, are read to tell
-    them apart."""
+    harmless (its weight is shared with the bias), and so does one whose rows that vary weigh nothing at
+    this point (p(1-p) ~ 0: a rare level's rows far out on their tails), which centring cannot help: the
+    columns so flagged, rarely any, are read to tell them apart."""
     diagonal = np.diag(hessian)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # zero or huge sums: not flagged
         correlation = (hessian[:-1, -1] / np.sqrt(diagonal[:-1])) ** 2 / diagonal[-1]
     resolution = 1.0 - correlation
     flagged = np.flatnonzero((diagonal[:-1] > 0) & (resolution < OFFSET_RESOLUTION))
-    return {int(j): float(resolution[j]) for j in flagged if not _constant(X[:, j])}
+    return {int(j): float(resolution[j]) for j in flagged if _offset(X[:, j])}
 
 
-def _constant(column) -> bool:
+def _offset(column) -> bool:
+    """Whether the column varies, but by less than OFFSET_RESOLUTION against its distance from 0, with
+    every row weighed alike: 1 - r^2 = variance / mean square."""
     column = _on_host(column)
-    return bool(column.min() == column.max())
+    mean = column.mean()
+    return bool(column.min() < column.max() and np.mean((column - mean) ** 2) < OFFSET_RESOLUTION * mean**2)
 
 
 def _separating(problem, step, hessian, gram, loss) -> bool:
@@ -575,9 +587,9 @@ def _warn_unresolved(features: list[int]) -> None:
     )
 
 
-def _warn_collinear(gradient, hessian, loss: float, fall: float, l2: float, offsets: dict[int, float]) -> None:
-    members = _collinear_members(gradient, hessian)
-    features, intercept = _features_and_intercept(members, len(gradient))
+def _warn_collinear(
+    features: list[int], intercept: bool, loss: float, fall: float, l2: float, offsets: dict[int, float]
+) -> None:
     if intercept and features and all(j in offsets for j in features):  # features too far from 0 for their spread
         _warn_unresolved(features)
         return
@@ -628,8 +640,18 @@ def newton_step(
     split where the first step put it), so only the penalty's, exact however small, count there. Without
     a penalty they take no step, so what the start gave them stays, on every backend.
     """
-    if ties is None:
-        return _step(gradient, hessian, penalty, negligible)
+    with np.errstate(over="ignore", invalid="ignore"):  # a step past float64 is reported once, by newton()
+        if ties is None:
+            return _step(gradient, hessian, penalty, negligible)
+        basis, along, curvature, penalty_curvature = _in_ties_basis(gradient, hessian, penalty, theta, ties)
+        step, resolved_fall, unresolved_fall = _step(along, curvature, penalty_curvature, negligible)
+        return basis @ step, resolved_fall, unresolved_fall
+
+
+def _in_ties_basis(gradient, hessian, penalty, theta, ties: Ties):
+    """newton_step's system in the ties' basis: (the basis, the gradient along it, the curvature, the
+    penalty's curvature). Along the tied directions only the penalty counts; without one, the system is
+    that of the other directions alone (their basis)."""
     basis, tied = ties
     penalty_curvature = basis.T @ (penalty[:, np.newaxis] * basis)
     curvature = basis.T @ hessian @ basis
@@ -638,12 +660,8 @@ def newton_step(
     along[:tied] = basis[:, :tied].T @ (penalty * theta)
     if not penalty.any():
         free = slice(tied, None)
-        step, resolved_fall, unresolved_fall = _step(
-            along[free], curvature[free, free], np.zeros(len(along) - tied), negligible
-        )
-        return basis[:, free] @ step, resolved_fall, unresolved_fall
-    step, resolved_fall, unresolved_fall = _step(along, curvature, penalty_curvature, negligible)
-    return basis @ step, resolved_fall, unresolved_fall
+        return basis[:, free], along[free], curvature[free, free], np.zeros(len(along) - tied)
+    return basis, along, curvature, penalty_curvature
 
 
 def _step(gradient, hessian, penalty_curvature, negligible) -> tuple[np.ndarray, float, float]:
@@ -670,6 +688,8 @@ def _definite(scaled: np.ndarray) -> bool:
 def _scaled_step(gradient, scaled, penalty_curvature, negligible) -> tuple[np.ndarray, float, float]:
     """newton_step on a Hessian ``scaled`` to a unit diagonal (``penalty_curvature``: the penalty's part
     of it, a matrix, or its diagonal where that is all), in its units."""
+    if not np.isfinite(scaled).all():  # features ~1e150 apart in magnitude: no step, which newton() reports
+        return np.full(len(gradient), np.nan), math.nan, math.nan
     if _definite(scaled):
         # numpy has no solve by a Cholesky factor: one LU solve (a LAPACK call, backward stable) costs
         # less than two through the triangular factors, which solve() would factor again
@@ -710,13 +730,19 @@ def _eigen(scaled_gradient, scaled):
     return values, vectors, vectors.T @ scaled_gradient
 
 
-def _collinear_members(gradient: np.ndarray, hessian: np.ndarray) -> list[int]:
-    """The parameters (d: the bias) that make up the unresolved direction the loss falls most along."""
-    unit, scaled = _unit_diagonal(hessian)
-    values, vectors, along = _eigen(gradient * unit, scaled)
+def _collinear_members(gradient, hessian, penalty, theta, ties: Ties | None) -> tuple[list[int], bool]:
+    """The features that make up the unresolved direction the loss falls most along, as newton_step found
+    it (where there are ties, in their basis), and whether the intercept does."""
+    basis, system_gradient, system_hessian = np.eye(len(gradient)), gradient, hessian
+    if ties is not None:
+        basis, system_gradient, system_hessian, _ = _in_ties_basis(gradient, hessian, penalty, theta, ties)
+    unit, scaled = _unit_diagonal(system_hessian)
+    values, vectors, along = _eigen(system_gradient * unit, scaled)
     weak = values < hessian_rounding(len(values))
-    direction = vectors[:, weak][:, np.argmax(np.abs(along[weak]))]
-    return [int(j) for j in np.flatnonzero(np.abs(direction) >= 0.1 * np.abs(direction).max())]
+    direction = basis @ (unit * vectors[:, weak][:, np.argmax(np.abs(along[weak]))])
+    direction /= _unit_diagonal(hessian)[0]  # each parameter in the units of its own curvature: all alike
+    members = np.flatnonzero(np.abs(direction) >= 0.1 * np.abs(direction).max()).tolist()
+    return _features_and_intercept(members, len(theta))
 
 
 def _line_search(evaluate, theta, loss, step, slope):
@@ -756,7 +782,24 @@ def _warn(message: str) -> None:
     warnings.warn(message, ConvergenceWarning, stacklevel=level)
 
 
-def _warn_separated(loss: float) -> None:
+def _one_label(y) -> bool:
+    """Whether every label is the same (a pass over y, an eighth of a float64 X's bytes per feature)."""
+    from ..validation import is_dask_array  # here: validation imports the solvers
+
+    if is_dask_array(y):
+        return bool((y.min() == y.max()).compute())
+    labels = _on_host(y)
+    return bool(labels.min() == labels.max())
+
+
+def _warn_separated(loss: float, one_label: bool) -> None:
+    if one_label:
+        _warn(
+            f"newton stopped at loss {loss:.3g}: every label is the same, so the loss falls for ever as the "
+            "intercept grows (l2 never penalizes it) and there is no optimum; the returned model gives every "
+            "row that label, with an arbitrary margin. Train on rows of both classes"
+        )
+        return
     _warn(
         f"newton stopped at loss {loss:.3g}: the model separates the classes perfectly, so with l2=0 the "
         "optimum is at infinite weights; the returned weights separate the classes but their size is "
