@@ -284,17 +284,17 @@ def _predict(args) -> int:
     npy = args.csv.lower().endswith((".npy", ".npz"))
     table = read_npy(args.csv) if npy else read_csv(args.csv, labelled=False)
     X, y = table.X, None
-    if X.shape[1] == d + 1:
-        X, y = X[:, :d], X[:, d]
-        if table.lines is not None:  # a CSV's: say which line
-            check_csv_labels(args.csv, y, table.feature_names[d], table.lines)
-    elif X.shape[1] != d:
+    if X.shape[1] not in (d, d + 1):
         raise ValueError(f"{args.csv}: {X.shape[1]} columns, but the model takes {d} features (plus an optional label)")
-    names = model.feature_names
+    names = model.feature_names  # checked first: columns that are not the features make no labels either
     if table.lines is not None and names is not None and table.feature_names[:d] != list(names):
         raise ValueError(
             f"{args.csv}: the columns {table.feature_names[:d]} are not the model's features {list(names)}"
         )
+    if X.shape[1] == d + 1:
+        X, y = X[:, :d], X[:, d]
+        if table.lines is not None:  # a CSV's: say which line
+            check_csv_labels(args.csv, y, table.feature_names[d], table.lines)
     with _naming_the_files(X=args.csv, y=args.csv):
         probabilities = model.predict_proba(X)
         if y is not None:  # checked before anything is printed

@@ -25,7 +25,7 @@ def _problem(n, d, seed=0):
 CASES = {
     "tutorial": (None, None, TUTORIAL),
     "gd_l2_tol": (40, 3, dict(learning_rate=0.02, epochs=100, l2=0.1, tol=1e-3)),
-    "gd_sum_init": (40, 2, dict(learning_rate=0.002, epochs=20, reduction="sum", init=([0.1, -0.2], 0.3))),
+    "gd_sum_init": (40, 2, dict(learning_rate=0.001, epochs=20, reduction="sum", init=([0.1, -0.2], 0.3))),
     "gd_standardize": (40, 3, dict(learning_rate=0.5, epochs=20, standardize=True)),
     "gd_float32": (40, 3, dict(learning_rate=0.003, epochs=20, dtype="float32")),
     "newton": (40, 3, dict(l2=0.01)),

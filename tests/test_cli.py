@@ -190,6 +190,12 @@ def test_predict_refuses_the_wrong_width_and_foreign_models(tmp_path):
         done = run(["predict", "model.json", csv], cwd=tmp_path)
         assert (done.returncode, done.stdout) == (2, "") and len(done.stderr.strip().splitlines()) == 1
         assert f"the columns [{columns}] are not the model's features ['avg_score', 'rebound', 'asist']" in done.stderr
+    # one column more than the features: named as other features, not blamed as a broken label column
+    (tmp_path / "ab.csv").write_text("a,b,label\n0,1,0\n1,0,1\n2,2,1\n0,0,0\n")
+    run(["train", "ab.csv", "--epochs", "3", "--save", "ab.json"], cwd=tmp_path)
+    done = run(["predict", "ab.json", "swapped.csv"], cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "the columns ['rebound', 'avg_score'] are not the model's features ['a', 'b']" in done.stderr
 
 
 def test_plot_writes_a_png(tmp_path):
@@ -425,7 +431,7 @@ def _write_files(folder):
     np.save(folder / "y1.npy", np.array([1.0]))
     np.save(folder / "y_off_one.npy", np.array([0.0, 1.0 + 2**-52]))
     np.save(folder / "text.npy", np.array([["a"], ["b"]]))
-    (folder / "three.csv").write_text("a,b,c,label\n1,2,3,0\n1,2,3,4\n")
+    (folder / "three.csv").write_text("avg_score,rebound,asist,label\n1,2,3,0\n1,2,3,4\n")  # the model's features
     (folder / "one.csv").write_text("a,label\n1,0\n2,1\n")
     (folder / "empty.npy").write_bytes(b"")
     np.savez(folder / "archive.npz", X=np.array([[1.0], [2.0]]))

@@ -21,8 +21,10 @@ from .objective import l2_penalty
 
 DEFAULT_LEARNING_RATE = 0.01
 DEFAULT_EPOCHS = 1000
-# A loss that ends above where it started means the steps overshoot (the learning rate is too large);
-# the allowance is for rounding only, where a run starts at the optimum.
+# A loss that ends above its lowest means the last steps overshoot (the learning rate is too large for
+# the loss there: the run oscillates, and backends that differ by rounding end far apart); an overshoot
+# early on, where the loss curves more, that the later steps make up for, is no divergence. The
+# allowance is for rounding only, where a run starts at the optimum.
 RISE_TOLERANCE = 1e-12
 
 
@@ -40,8 +42,9 @@ def gradient_descent(backend: Backend, data, weights, bias, problem, monitor: Mo
             fit = _epoch_by_epoch(backend, data, weights, bias, descent, problem.epochs, monitor)
     history = fit.loss_history
     overflowed = not (math.isfinite(fit.loss) and math.isfinite(fit.bias) and np.isfinite(fit.weights).all())
-    if overflowed or (history.size and fit.loss > history[0] * (1 + RISE_TOLERANCE)):
-        change = "overflowed" if overflowed else f"rose from {history[0]:.6g} to {fit.loss:.6g}"
+    lowest = float(history.min()) if history.size else fit.loss
+    if overflowed or fit.loss > lowest * (1 + RISE_TOLERANCE):
+        change = "overflowed" if overflowed else f"ended at {fit.loss:.6g}, above its lowest, {lowest:.6g}"
         raise FloatingPointError(
             f"training diverged: gradient descent's loss {change} with learning_rate={problem.learning_rate:g}; "
             "lower learning_rate, standardize=True, or use solver='newton', which needs no learning rate"
