@@ -35,14 +35,13 @@ There is no optimum to converge to when a hyperplane separates the classes perfe
 whatever l2, when every label is the same (l2 never penalizes the intercept): the loss falls towards 0
 with ever larger weights. Newton stops as soon as its model separates the classes (the summed loss is
 below ln 2, which no non-separable data allows), with ``converged=False`` and a ConvergenceWarning that
-says so. Where only some rows are separated
-(quasi-complete separation) the loss stays above ln 2 and falls by ever less, as e^-|z| of those rows,
-so the decrement looks negligible at scores near 30; but Newton's last steps there push those rows'
-scores on by about 1 each and leave every other row's where it was. Where the last step did that, read
-off X row by row (_separating), Newton warns likewise. Two other ways the decrement can look negligible
-away from the optimum are caught: every row saturated (_saturated), and a feature the Hessian cannot
-tell from the intercept (_offset_features), which Newton centres (newton_centred) when it can, and
-otherwise warns about.
+says so. Where only some rows are separated (quasi-complete separation) the loss stays above ln 2 and
+falls by ever less, as e^-|z| of those rows, so the decrement looks negligible at scores near 30; but
+Newton's last steps there push those rows' scores on by about 1 each and leave every other row's where
+it was. Where the last step did that, read off X row by row (_separating), Newton warns likewise. Two
+other ways the decrement can look negligible away from the optimum are caught: every row saturated
+(_saturated), and a feature the Hessian cannot tell from the intercept (_offset_features), which Newton
+centres (newton_centred) when it can, and otherwise warns about.
 """
 
 from __future__ import annotations
