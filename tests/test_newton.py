@@ -855,6 +855,24 @@ def test_centring_copies_X_once_in_its_dtype_and_exactly():
     np.testing.assert_array_equal(centred[:, 1:], X[:, 1:])
 
 
+@pytest.mark.parametrize("start", [1e-3, 1e-2])
+def test_a_start_far_out_on_features_far_from_0_reaches_the_optimum(backend, start):
+    # Features 1e6 from 0 with a spread of 1: from a weight of 1e-3 the scores start ~1e3 out, where every
+    # row's p(1-p) underflows to 0, so the start's curvature showed no feature far from 0 for its spread
+    # and Newton ran on X uncentred: "raise epochs" with weights of 71 to 176 against 1.8, or, from 1e-2,
+    # converged on some backends and not on others. It must reach what it reaches from 0.
+    rng = np.random.default_rng(0)
+    X = 1e6 + rng.standard_normal((40, 2))
+    y = (X[:, 0] - X[:, 1] + rng.standard_normal(40) > 0).astype(float)
+    optimum = fastlogreg.train(X, y, backend=backend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fastlogreg.train(X, y, backend=backend, init=(np.array([start, 0.0]), 0.0))
+    assert optimum.converged and result.converged
+    np.testing.assert_allclose(result.weights, optimum.weights, rtol=1e-9)
+    np.testing.assert_allclose(result.bias, optimum.bias, rtol=1e-9)
+
+
 def test_a_step_whose_slope_overflows_is_a_clear_error_without_runtime_warnings(backend):
     # X ~1e200 from a start of ones: the step is finite but g . s is not; before, a RuntimeWarning and then
     # "the line search found no lower loss"

@@ -84,6 +84,9 @@ WEAK_DAMPING = 1e-10
 # A feature whose weighted correlation with the intercept is 1 to within this is barely resolved from it
 # (an offset ~1e5 times its spread): Newton would crawl or stop short, so it centres the feature first.
 OFFSET_RESOLUTION = 1e-10
+# A start whose rows' p(1-p) sum to less than this fraction of their sum at 0 (n/4) is saturated: its
+# curvature weighs almost no row, and offset features are judged by the curvature at 0 instead.
+SATURATED_START = 1e-3
 # Centred, such a feature's weight can be right while the bias in X's units, which carries mean x weight,
 # cannot hold it: scores computed in X's units off by more than this are not the optimum's.
 SCORE_RESOLUTION = 1e-8
@@ -182,10 +185,16 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
             "while its gradient is not 0: features of magnitude below about 1e-154); scale X's features, for "
             "example with standardize=True"
         )
-    offsets = _offset_features(problem.X, hessian)  # {feature: 1 - its correlation^2 with the intercept}
+    # The curvature that tells offset features from the intercept weighs each row by its p(1-p): from a
+    # start whose scores are hundreds of units out it is ~0 on most rows, and the curvature at 0 (one pass
+    # more, only there) stands in; a start ~1e3 out left a feature 1e6 from 0 uncentred, 2e-7 off.
+    data_curvature = start.hessian * scale
+    if start.hessian[-1, -1] < SATURATED_START * problem.n_rows / 4:  # sum of p(1-p), n/4 at 0
+        data_curvature = backend.curvature_sums(data, np.zeros(n_features), 0.0).hessian * scale
+    offsets = _offset_features(problem.X, data_curvature + penalty_curvature)  # {feature: 1 - correlation^2}
     # Centred by the data's own curvature, whatever l2 adds: a penalty resolves such a feature's direction,
     # but every score still rounds by ~1e-16 of its w.x (at l2=1e-4 the backends were 2e-9 apart)
-    centred = _offset_features(problem.X, start.hessian * scale) if problem.l2 else offsets
+    centred = _offset_features(problem.X, data_curvature) if problem.l2 else offsets
     if centred and may_centre and problem.epochs > 0:  # epochs=0 asks only for the start's loss
         raise OffsetFeatures(sorted(centred))
     rounding = hessian_rounding(len(gradient))
