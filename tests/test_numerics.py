@@ -187,3 +187,12 @@ def test_a_run_that_oscillates_to_its_end_is_reported_as_diverged(backend):
         fastlogreg.train(X, y, learning_rate=0.002, **settings)
     result = fastlogreg.train(X, y, learning_rate=0.001, **settings)
     assert np.all(np.diff(np.append(result.loss_history, result.loss)) <= 0)
+
+
+def test_a_float32_feature_far_from_0_gives_no_overflow_warning(backend):
+    # A feature 1e20 from 0 with a spread of 1e14: the check that it is far from 0 for its spread squared
+    # its mean in float32, which overflows past 1.8e19 (a RuntimeWarning; under -W error, no fit).
+    rng = np.random.default_rng(0)
+    X = np.column_stack([1e20 * (1 + 1e-6 * rng.standard_normal(50)), rng.standard_normal(50)])
+    y = (X[:, 1] + rng.standard_normal(50) > 0).astype(float)
+    assert fastlogreg.train(X, y, backend=backend, dtype="float32").converged

@@ -258,26 +258,29 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
                 features, intercept = _collinear_members(gradient, hessian, penalty, theta, ties)
                 _warn_collinear(features, intercept, loss, unresolved_fall, problem.l2, offsets)
                 return _fit(theta, loss, history, converged=False)
-            # the polishing step, unless epochs (a cap) leaves no iteration for it
+            capped = len(history) == problem.epochs  # no iteration left for the polishing step: epochs is a cap
             polished = None
-            if len(history) < problem.epochs:
+            if not capped:
                 polished = _full_step(evaluate, theta, loss, step, -0.5 * slope, tol * abs(loss), penalty, ties)
             if polished is not None:
                 history.append(loss)
                 theta, loss, gradient, hessian = polished
-            if settling is not None:  # their step left to take must be what the polish squared (_OwnSteps)
+            if settling is not None and tol <= DEFAULT_TOL:  # their step left must be what the polish squared
                 if polished is not None:
                     step = newton_step(gradient, hessian, tol * abs(loss), penalty, theta, ties)[0]
-                unsettled = own_steps.held(step, theta, loss, tol=tol**1.5)
+                unsettled = own_steps.held(step, theta, loss, relative=tol**1.5)
                 if unsettled is not None and (unsettled & settling).any():
-                    _warn_rounding(step, theta, unsettled & settling, loss)
+                    if capped:
+                        _warn_capped(problem.epochs)
+                    else:
+                        _warn_rounding(step, theta, unsettled & settling, loss)
                     return _fit(theta, loss, history, converged=False)
             return _fit(theta, loss, history, converged=True)
         if len(history) == problem.epochs and offsets:  # crawling, since those features are barely resolved
             _warn_unresolved(list(offsets))
             return _fit(theta, loss, history, converged=False)
         if len(history) == problem.epochs:
-            _warn(f"newton did not converge in {problem.epochs} iterations: raise epochs (the most iterations)")
+            _warn_capped(problem.epochs)
             return _fit(theta, loss, history, converged=False)
         if monitor.stops(len(history), loss):  # only here: not after the last iteration (the cap, or the optimum)
             return _fit(theta, loss, history, converged=False)
@@ -368,25 +371,27 @@ class _OwnSteps:
 
     A parameter held so until the last iteration is checked once more after the polishing step, which
     squares a step of sqrt(tol) where Newton converges (to a step of about tol): it must then step by at
-    most tol^(3/4) of itself, halfway there in digits (1e-9 at the default tol). Where float64's rounding
-    of the gradient over a curvature of about l2 sets its steps (a rare category's column centred, or
-    standardized), the polish moves it by about as much again, and Newton stops with converged=False
-    and the rounding warning."""
+    most tol^(3/4) of itself, halfway there in digits (1e-9 at the default tol), or at 0 pass the same
+    test as before (a tighter one, below float64's rounding of the gradient, failed weights whose optimum
+    is ~1e-10). Where float64's rounding of the gradient over a curvature of about l2 sets its steps (a
+    rare category's column centred, or standardized), the polish moves it by about as much again, and
+    Newton stops with converged=False and the rounding warning. Only at the default tol or a tighter
+    one: a looser tol asks for weights to about sqrt(tol) of themselves, far above that rounding."""
 
     def __init__(self, evaluate, theta, hessian, tol):
         self._evaluate, self._size, self._tol = evaluate, len(theta), tol
         self._curvature = None if theta.any() else hessian.diagonal()
 
-    def held(self, step, theta, loss, tol=None) -> np.ndarray | None:
-        """Where ``step`` is not negligible against ``theta`` (a boolean per parameter) by the test above
-        at ``tol`` (the solver's, unless given), or None where it is nowhere."""
-        tol = self._tol if tol is None else tol
+    def held(self, step, theta, loss, relative=None) -> np.ndarray | None:
+        """Where ``step`` is not negligible against ``theta`` (a boolean per parameter) by the test above,
+        its relative part at ``relative`` (the solver's tol, unless given), or None where it is nowhere."""
+        relative = self._tol if relative is None else relative
         with np.errstate(over="ignore", invalid="ignore"):
-            held = step**2 > tol * theta**2
+            held = step**2 > relative * theta**2
             if held.any():
                 if self._curvature is None:
                     self._curvature = self._evaluate(np.zeros(self._size))[2].diagonal()
-                held &= step**2 * self._curvature > tol**2 * abs(loss)
+                held &= step**2 * self._curvature > self._tol**2 * abs(loss)
         return held if held.any() else None
 
 
@@ -456,9 +461,10 @@ def _offset_features(X, hessian) -> dict[int, float]:
 def _offset(column) -> bool:
     """Whether the column varies, but by less than OFFSET_RESOLUTION against its distance from 0, with
     every row weighed alike: 1 - r^2 = variance / mean square."""
-    column = _on_host(column)
+    column = _on_host(column).astype(np.float64)  # float32's squares overflow from a mean of 2e19
     mean = column.mean()
-    return bool(column.min() < column.max() and np.mean((column - mean) ** 2) < OFFSET_RESOLUTION * mean**2)
+    with np.errstate(over="ignore"):  # a mean beyond 1e154: its square is inf, and the test holds
+        return bool(column.min() < column.max() and np.mean((column - mean) ** 2) < OFFSET_RESOLUTION * mean**2)
 
 
 def _separating(problem, step, hessian, gram, loss) -> bool:
@@ -798,6 +804,10 @@ def _one_label(y) -> bool:
         return bool((y.min() == y.max()).compute())
     labels = _on_host(y)
     return bool(labels.min() == labels.max())
+
+
+def _warn_capped(epochs: int) -> None:
+    _warn(f"newton did not converge in {epochs} iterations: raise epochs (the most iterations)")
 
 
 def _warn_separated(loss: float, one_label: bool) -> None:
