@@ -463,7 +463,7 @@ def _offset(column) -> bool:
     every row weighed alike: 1 - r^2 = variance / mean square."""
     column = _on_host(column).astype(np.float64)  # float32's squares overflow from a mean of 2e19
     mean = column.mean()
-    with np.errstate(over="ignore"):  # a mean beyond 1e154: its square is inf, and the test holds
+    with np.errstate(over="ignore"):  # squares past float64 (X ~1e154): its Hessian overflowed before this
         return bool(column.min() < column.max() and np.mean((column - mean) ** 2) < OFFSET_RESOLUTION * mean**2)
 
 
