@@ -189,9 +189,11 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     # start whose scores are hundreds of units out it is ~0 on most rows, and the curvature at 0 (one pass
     # more, only there) stands in; a start ~1e3 out left a feature 1e6 from 0 uncentred, 2e-7 off.
     data_curvature = start.hessian * scale
-    if start.hessian[-1, -1] < SATURATED_START * problem.n_rows / 4:  # sum of p(1-p), n/4 at 0
+    saturated = bool(start.hessian[-1, -1] < SATURATED_START * problem.n_rows / 4)  # sum of p(1-p), n/4 at 0
+    if saturated:
         data_curvature = backend.curvature_sums(data, np.zeros(n_features), 0.0).hessian * scale
-    offsets = _offset_features(problem.X, data_curvature + penalty_curvature)  # {feature: 1 - correlation^2}
+    curvature = data_curvature + penalty_curvature  # the Hessian at theta = 0 where saturated or 0 is the start
+    offsets = _offset_features(problem.X, curvature)  # {feature: 1 - its correlation^2 with the intercept}
     # Centred by the data's own curvature, whatever l2 adds: a penalty resolves such a feature's direction,
     # but every score still rounds by ~1e-16 of its w.x (at l2=1e-4 the backends were 2e-9 apart)
     centred = _offset_features(problem.X, data_curvature) if problem.l2 else offsets
@@ -201,7 +203,7 @@ def _newton(backend: Backend, data, weights, bias, problem, monitor: Monitor, *,
     unresolved = [j for j, resolution in offsets.items() if resolution < rounding]  # beyond what H resolves
     # At theta = 0 every row's p(1-p) is 1/4: the Hessian there gives any step's sum over rows of dz^2
     gram = 4.0 * hessian / problem.scale if problem.l2 == 0 and not theta.any() else None
-    own_steps = _OwnSteps(evaluate, theta, hessian, tol)
+    own_steps = _OwnSteps(evaluate, len(theta), tol, curvature.diagonal() if saturated or not theta.any() else None)
     held_step = None  # the last step, where only their own steps kept some parameters going (_OwnSteps)
     held: np.ndarray | None = None  # those parameters
     last_step = None  # the last step taken: along a separating direction, it shows (_separating)
@@ -366,8 +368,9 @@ class _OwnSteps:
     tol stopped such weights 2e-6 off at l2 = 1e-6 and 4% off at 1e-12, with converged=True. So each
     parameter must also step by at most sqrt(tol) of itself (the polishing step squares that), or, at 0,
     by rounding: a fall below tol times the decrement's bound, measured with every row's p(1-p) at its
-    most, 1/4, as at theta = 0. That curvature is the start's, or, from another start, one more pass,
-    made only where some parameter fails the first test.
+    most, 1/4, as at theta = 0. That curvature is the start's, or a saturated start's (which newton reads
+    at 0 anyway), or, from another start, one more pass, made only where some parameter fails the first
+    test.
 
     A parameter held so until the last iteration is checked once more after the polishing step, which
     squares a step of sqrt(tol) where Newton converges (to a step of about tol): it must then step by at
@@ -378,9 +381,9 @@ class _OwnSteps:
     Newton stops with converged=False and the rounding warning. Only at the default tol or a tighter
     one: a looser tol asks for weights to about sqrt(tol) of themselves, far above that rounding."""
 
-    def __init__(self, evaluate, theta, hessian, tol):
-        self._evaluate, self._size, self._tol = evaluate, len(theta), tol
-        self._curvature = None if theta.any() else hessian.diagonal()
+    def __init__(self, evaluate, size, tol, curvature):
+        """``curvature``: the Hessian's diagonal at theta = 0, or None where no pass has given it yet."""
+        self._evaluate, self._size, self._tol, self._curvature = evaluate, size, tol, curvature
 
     def held(self, step, theta, loss, relative=None) -> np.ndarray | None:
         """Where ``step`` is not negligible against ``theta`` (a boolean per parameter) by the test above,
